@@ -1,0 +1,281 @@
+//! The `inkjot` command-line tool.
+
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+use clap::{Args, Parser, Subcommand};
+use inkjot::features::{
+    AugmentConfig, FeatureConfig, FeatureSet, FitConfig, SplitMix64, WritingArea, augment,
+    featurize, fit_ink,
+};
+use inkjot::ink::{InkLimits, InkRecord, read_ink_file};
+
+/// On-device handwriting recognition: fit, featurize, render and recognize inks.
+#[derive(Parser)]
+#[command(name = "inkjot", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Print the fitted Bézier curves of each ink as one JSON line.
+    Fit {
+        /// Ink file (JSONL, .jsonl.gz or InkML; `-` for standard input).
+        input: PathBuf,
+        #[command(flatten)]
+        features: FeatureArgs,
+    },
+    /// Draw inks and their fitted curves as SVG.
+    Render {
+        /// Ink file (JSONL, .jsonl.gz or InkML; `-` for standard input).
+        input: PathBuf,
+        /// Output SVG file.
+        #[arg(long)]
+        out: PathBuf,
+        /// Skip this many inks first.
+        #[arg(long, default_value_t = 0)]
+        skip: usize,
+        /// Draw at most this many inks.
+        #[arg(long, default_value_t = 10)]
+        limit: usize,
+        #[command(flatten)]
+        features: FeatureArgs,
+    },
+    /// Write features and labels of labelled inks to a safetensors file for training.
+    Featurize {
+        /// Ink files.
+        #[arg(required = true)]
+        inputs: Vec<PathBuf>,
+        /// Output safetensors file.
+        #[arg(long)]
+        out: PathBuf,
+        /// Randomly distorted copies of every ink to write instead of the ink itself (0: the ink as is).
+        #[arg(long, default_value_t = 0)]
+        augment: usize,
+        /// Seed of the distortions.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Stop after this many inks per input file.
+        #[arg(long)]
+        max_inks: Option<usize>,
+        #[command(flatten)]
+        features: FeatureArgs,
+    },
+}
+
+#[derive(Args, Clone, Copy)]
+struct FeatureArgs {
+    /// Height of the writing area in ink units (default: the ink's own height).
+    #[arg(long)]
+    writing_height: Option<f64>,
+    /// Largest point error of a fitted curve, in writing heights, before it is split.
+    #[arg(long, default_value_t = FitConfig::default().max_error)]
+    fit_max_error: f64,
+}
+
+impl FeatureArgs {
+    fn config(self) -> anyhow::Result<FeatureConfig> {
+        if !(self.fit_max_error.is_finite() && self.fit_max_error > 0.0) {
+            bail!("--fit-max-error must be a positive number");
+        }
+        let area = match self.writing_height {
+            None => WritingArea::Auto,
+            Some(h) if h.is_finite() && h > 0.0 => WritingArea::Height(h),
+            Some(_) => bail!("--writing-height must be a positive number"),
+        };
+        Ok(FeatureConfig {
+            area,
+            fit: FitConfig {
+                max_error: self.fit_max_error,
+                ..FitConfig::default()
+            },
+        })
+    }
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Fit { input, features } => cmd_fit(&input, features),
+        Command::Render {
+            input,
+            out,
+            skip,
+            limit,
+            features,
+        } => cmd_render(&input, &out, skip, limit, features),
+        Command::Featurize {
+            inputs,
+            out,
+            augment,
+            seed,
+            max_inks,
+            features,
+        } => cmd_featurize(&inputs, &out, augment, seed, max_inks, features),
+    };
+    if let Err(e) = result {
+        eprintln!("inkjot: {e:#}");
+        std::process::exit(2);
+    }
+}
+
+fn open(path: &Path) -> anyhow::Result<Box<dyn Iterator<Item = inkjot::Result<InkRecord>>>> {
+    read_ink_file(path, InkLimits::default()).with_context(|| format!("cannot read {}", path.display()))
+}
+
+fn cmd_fit(input: &Path, features: FeatureArgs) -> anyhow::Result<()> {
+    let config = features.config()?;
+    let stdout = std::io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    for (index, record) in open(input)?.enumerate() {
+        let line = match record {
+            Ok(record) => {
+                let curves: Vec<serde_json::Value> = fit_ink(&record.ink, &config)
+                    .iter()
+                    .map(|c| {
+                        serde_json::json!({
+                            "p": c.control,
+                            "t": c.time,
+                            "pen_up": c.pen_up,
+                            "error": c.rms_error,
+                        })
+                    })
+                    .collect();
+                serde_json::json!({ "id": record.id, "curves": curves })
+            }
+            Err(e) => serde_json::json!({ "id": index.to_string(), "error": e.to_string() }),
+        };
+        writeln!(out, "{line}")?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+fn cmd_render(
+    input: &Path,
+    out: &Path,
+    skip: usize,
+    limit: usize,
+    features: FeatureArgs,
+) -> anyhow::Result<()> {
+    let config = features.config()?;
+    let mut records = Vec::new();
+    for record in open(input)?.skip(skip).take(limit) {
+        match record {
+            Ok(r) => records.push(r),
+            Err(e) => eprintln!("inkjot: skipping: {e}"),
+        }
+    }
+    if records.is_empty() {
+        bail!("no readable ink in {}", input.display());
+    }
+    std::fs::write(out, inkjot::render::render_svg(&records, &config))
+        .with_context(|| format!("cannot write {}", out.display()))?;
+    eprintln!("inkjot: drew {} inks to {}", records.len(), out.display());
+    Ok(())
+}
+
+/// Records are fitted in chunks of this many, spread over the available cores.
+const CHUNK: usize = 4096;
+
+fn cmd_featurize(
+    inputs: &[PathBuf],
+    out: &Path,
+    copies: usize,
+    seed: u64,
+    max_inks: Option<usize>,
+    features: FeatureArgs,
+) -> anyhow::Result<()> {
+    let config = features.config()?;
+    let limits = InkLimits::default();
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut set = FeatureSet::new();
+    let (mut errors, mut unlabelled, mut seen) = (0usize, 0usize, 0usize);
+    let start = Instant::now();
+    let mut last_report = Instant::now();
+    for input in inputs {
+        let mut records = open(input)?.take(max_inks.unwrap_or(usize::MAX)).peekable();
+        while records.peek().is_some() {
+            let mut chunk = Vec::with_capacity(CHUNK);
+            for record in records.by_ref().take(CHUNK) {
+                let index = seen;
+                seen += 1;
+                match record {
+                    Ok(InkRecord {
+                        id,
+                        label: Some(label),
+                        ink,
+                    }) => chunk.push((index, id, label, ink)),
+                    Ok(_) => unlabelled += 1,
+                    Err(e) => {
+                        if errors < 5 {
+                            eprintln!("inkjot: {}: skipping: {e}", input.display());
+                        }
+                        errors += 1;
+                    }
+                }
+            }
+            let per_worker = chunk.len().div_ceil(workers).max(1);
+            let results: Vec<Vec<_>> = std::thread::scope(|scope| {
+                let handles: Vec<_> = chunk
+                    .chunks(per_worker)
+                    .map(|part| {
+                        scope.spawn(|| {
+                            part.iter()
+                                .map(|(index, id, label, ink)| {
+                                    let rows = if copies == 0 {
+                                        vec![featurize(ink, &config)]
+                                    } else {
+                                        let mut rng = SplitMix64::new(
+                                            seed ^ (*index as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15),
+                                        );
+                                        (0..copies)
+                                            .map(|_| {
+                                                augment(ink, &AugmentConfig::default(), &mut rng, &limits)
+                                                    .map(|a| featurize(&a, &config))
+                                                    .unwrap_or_else(|_| featurize(ink, &config))
+                                            })
+                                            .collect()
+                                    };
+                                    (id, label, rows)
+                                })
+                                .collect()
+                        })
+                    })
+                    .collect();
+                handles.into_iter().map(|h| h.join().unwrap_or_default()).collect()
+            });
+            for (id, label, rows) in results.into_iter().flatten() {
+                for r in rows {
+                    set.push(id, label, &r);
+                }
+            }
+            if last_report.elapsed().as_secs_f64() > 5.0 {
+                last_report = Instant::now();
+                eprintln!(
+                    "inkjot featurize: {} inks read, {} written, {} curves, {:.0} inks/s",
+                    seen,
+                    set.len(),
+                    set.curve_count(),
+                    seen as f64 / start.elapsed().as_secs_f64()
+                );
+            }
+        }
+    }
+    set.write(out).with_context(|| format!("cannot write {}", out.display()))?;
+    eprintln!(
+        "inkjot featurize: wrote {} inks ({} curves, {:.1} per ink) to {} in {:.1}s; {} unreadable, {} unlabelled skipped",
+        set.len(),
+        set.curve_count(),
+        set.curve_count() as f64 / set.len().max(1) as f64,
+        out.display(),
+        start.elapsed().as_secs_f64(),
+        errors,
+        unlabelled
+    );
+    Ok(())
+}

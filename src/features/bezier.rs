@@ -1,0 +1,342 @@
+//! Stage 2: cubic Bézier curves fitted to strokes by iterative least squares in (x, y, t).
+//!
+//! For each stroke (after [`normalize`](super::normalize)):
+//! 1. Time is rescaled so that the stroke's duration equals its arc length (in writing heights):
+//!    time then weighs as much as space in the error, and only the stroke's speed profile is kept,
+//!    which makes the result independent of the device's sampling rate and clock.
+//! 2. A segment of points is given parameters s_i ∈ [0, 1] by normalized chord length.
+//! 3. The inner control points P1, P2 of a cubic Bézier with fixed end points (the segment's first
+//!    and last point, so consecutive curves join) are solved by linear least squares in x, y and t
+//!    at once (a 2×2 normal system per channel, nalgebra).
+//! 4. Each s_i takes a Newton step towards the closest point of the curve (minimizing the same
+//!    x, y, t distance), and 3–4 repeat, up to [`FitConfig::max_iterations`] times.
+//! 5. When the largest point error stays above [`FitConfig::max_error`], or the points' path is
+//!    more than [`FitConfig::max_arc_to_chord`] times longer than the chord (a loop, a retrace, a
+//!    sharp corner), the segment is split at its worst point and both halves are fitted again.
+//!
+//! Pen-up gaps between strokes become straight curves flagged pen-up. Everything is deterministic.
+
+use nalgebra::{Matrix2, Vector2};
+
+use super::normalize::NormPoint;
+
+/// A point in the fitter's space: x, y and rescaled time.
+pub type P3 = [f64; 3];
+
+/// Parameters of the fitter; the defaults are the ones the shipped model was trained with.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FitConfig {
+    /// Largest distance (writing heights, in x, y, t) of a point from its curve before splitting.
+    pub max_error: f64,
+    /// Newton re-parameterization rounds per segment.
+    pub max_iterations: usize,
+    /// A segment whose point path is longer than this times its chord is split.
+    pub max_arc_to_chord: f64,
+}
+
+impl Default for FitConfig {
+    fn default() -> Self {
+        FitConfig {
+            max_error: 0.05,
+            max_iterations: 4,
+            max_arc_to_chord: 3.0,
+        }
+    }
+}
+
+/// One fitted cubic Bézier curve in (x, y, t).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Curve {
+    /// Control points P0..P3 in writing heights; P0 and P3 are the segment's first and last point.
+    pub control: [[f64; 2]; 4],
+    /// Time polynomial t(s) = γ0 + γ1 s + γ2 s² + γ3 s³ in the stroke's rescaled time.
+    pub time: [f64; 4],
+    /// True for the synthetic curve joining one stroke's end to the next stroke's start.
+    pub pen_up: bool,
+    /// Root-mean-square distance of the segment's points from the curve.
+    pub rms_error: f64,
+    /// Number of ink points the curve stands for (0 for pen-up curves).
+    pub point_count: usize,
+}
+
+impl Curve {
+    /// Point of the curve at parameter `s` in (x, y, t).
+    pub fn eval(&self, s: f64) -> P3 {
+        let c = &self.control;
+        let b = bernstein(s);
+        let g = &self.time;
+        [
+            b[0] * c[0][0] + b[1] * c[1][0] + b[2] * c[2][0] + b[3] * c[3][0],
+            b[0] * c[0][1] + b[1] * c[1][1] + b[2] * c[2][1] + b[3] * c[3][1],
+            g[0] + s * (g[1] + s * (g[2] + s * g[3])),
+        ]
+    }
+
+    /// A straight curve from `a` to `b` with control points at thirds.
+    fn line(a: P3, b: P3, pen_up: bool, point_count: usize) -> Curve {
+        let ctrl = [a, lerp(a, b, 1.0 / 3.0), lerp(a, b, 2.0 / 3.0), b];
+        Curve::from_control(ctrl, pen_up, 0.0, point_count)
+    }
+
+    fn from_control(p: [P3; 4], pen_up: bool, rms_error: f64, point_count: usize) -> Curve {
+        Curve {
+            control: [
+                [p[0][0], p[0][1]],
+                [p[1][0], p[1][1]],
+                [p[2][0], p[2][1]],
+                [p[3][0], p[3][1]],
+            ],
+            time: power_basis([p[0][2], p[1][2], p[2][2], p[3][2]]),
+            pen_up,
+            rms_error,
+            point_count,
+        }
+    }
+}
+
+/// Fits all strokes and inserts pen-up curves between them.
+pub fn fit_strokes(strokes: &[Vec<NormPoint>], config: &FitConfig) -> Vec<Curve> {
+    let mut curves = Vec::new();
+    let mut previous_end: Option<P3> = None;
+    for stroke in strokes {
+        let points = rescale_time(stroke);
+        let (Some(&first), Some(&last)) = (points.first(), points.last()) else {
+            continue;
+        };
+        if let Some(end) = previous_end {
+            let gap = distance2(end, first).sqrt();
+            curves.push(Curve::line([end[0], end[1], 0.0], [first[0], first[1], gap], true, 0));
+        }
+        fit_range(&points, 0, points.len() - 1, config, &mut curves);
+        previous_end = Some(last);
+    }
+    curves
+}
+
+/// Rescales a stroke's time so that its duration equals its arc length; a stroke without time
+/// progress gets time proportional to arc length (constant speed).
+fn rescale_time(stroke: &[NormPoint]) -> Vec<P3> {
+    let mut arc = Vec::with_capacity(stroke.len());
+    let mut length = 0.0;
+    for (i, p) in stroke.iter().enumerate() {
+        if i > 0 {
+            length += ((p.x - stroke[i - 1].x).powi(2) + (p.y - stroke[i - 1].y).powi(2)).sqrt();
+        }
+        arc.push(length);
+    }
+    let (t0, t1) = match (stroke.first(), stroke.last()) {
+        (Some(a), Some(b)) => (a.t, b.t),
+        _ => return Vec::new(),
+    };
+    let duration = t1 - t0;
+    stroke
+        .iter()
+        .zip(&arc)
+        .map(|(p, &a)| {
+            let t = if duration > 0.0 {
+                (p.t - t0) / duration * length
+            } else {
+                a
+            };
+            [p.x, p.y, t]
+        })
+        .collect()
+}
+
+/// Fits points `a..=b`, appending one or more curves.
+fn fit_range(points: &[P3], a: usize, b: usize, config: &FitConfig, out: &mut Vec<Curve>) {
+    let seg = &points[a..=b];
+    let n = seg.len();
+    if n <= 2 {
+        out.push(Curve::line(seg[0], seg[n - 1], false, n));
+        return;
+    }
+    let chord = distance2(seg[0], seg[n - 1]).sqrt();
+    let path: f64 = seg.windows(2).map(|w| distance2(w[0], w[1]).sqrt()).sum();
+    if path > config.max_arc_to_chord * chord && path > config.max_error {
+        let split = a + farthest_from_chord(seg);
+        fit_range(points, a, split, config, out);
+        fit_range(points, split, b, config, out);
+        return;
+    }
+    let mut s = chord_parameters(seg);
+    let mut control = solve_control_points(seg, &s);
+    let mut errors = point_errors(seg, &s, &control);
+    for _ in 0..config.max_iterations {
+        if max_error(&errors).0 <= config.max_error {
+            break;
+        }
+        reparameterize(seg, &mut s, &control);
+        control = solve_control_points(seg, &s);
+        errors = point_errors(seg, &s, &control);
+    }
+    let (worst, worst_index) = max_error(&errors);
+    if worst > config.max_error {
+        let split = a + worst_index.clamp(1, n - 2);
+        fit_range(points, a, split, config, out);
+        fit_range(points, split, b, config, out);
+        return;
+    }
+    let rms = (errors.iter().sum::<f64>() / n as f64).sqrt();
+    out.push(Curve::from_control(control, false, rms, n));
+}
+
+/// Index (within `seg`) of the interior point farthest from the chord, or from the start point
+/// when the chord has no length.
+fn farthest_from_chord(seg: &[P3]) -> usize {
+    let n = seg.len();
+    let (p0, p1) = (seg[0], seg[n - 1]);
+    let d = [p1[0] - p0[0], p1[1] - p0[1]];
+    let len = (d[0] * d[0] + d[1] * d[1]).sqrt();
+    let mut best = (f64::NEG_INFINITY, n / 2);
+    for (i, p) in seg.iter().enumerate().take(n - 1).skip(1) {
+        let v = [p[0] - p0[0], p[1] - p0[1]];
+        let dist = if len > 1e-12 {
+            (v[0] * d[1] - v[1] * d[0]).abs() / len
+        } else {
+            (v[0] * v[0] + v[1] * v[1]).sqrt()
+        };
+        if dist > best.0 {
+            best = (dist, i);
+        }
+    }
+    best.1
+}
+
+/// Normalized chord-length parameters (uniform when all points coincide).
+fn chord_parameters(seg: &[P3]) -> Vec<f64> {
+    let mut s = Vec::with_capacity(seg.len());
+    let mut total = 0.0;
+    s.push(0.0);
+    for w in seg.windows(2) {
+        total += distance2(w[0], w[1]).sqrt();
+        s.push(total);
+    }
+    let last = seg.len() - 1;
+    if total > 1e-12 {
+        s.iter_mut().for_each(|v| *v /= total);
+    } else {
+        s.iter_mut()
+            .enumerate()
+            .for_each(|(i, v)| *v = i as f64 / last as f64);
+    }
+    s
+}
+
+/// Least-squares P1, P2 with P0, P3 fixed at the segment's end points, per channel.
+fn solve_control_points(seg: &[P3], s: &[f64]) -> [P3; 4] {
+    let p0 = seg[0];
+    let p3 = seg[seg.len() - 1];
+    let mut ata = Matrix2::<f64>::zeros();
+    let mut atb = [Vector2::<f64>::zeros(); 3];
+    for (p, &si) in seg.iter().zip(s) {
+        let b = bernstein(si);
+        ata[(0, 0)] += b[1] * b[1];
+        ata[(0, 1)] += b[1] * b[2];
+        ata[(1, 1)] += b[2] * b[2];
+        for c in 0..3 {
+            let r = p[c] - b[0] * p0[c] - b[3] * p3[c];
+            atb[c][0] += b[1] * r;
+            atb[c][1] += b[2] * r;
+        }
+    }
+    ata[(1, 0)] = ata[(0, 1)];
+    let scale = ata[(0, 0)] * ata[(1, 1)];
+    let line = [p0, lerp(p0, p3, 1.0 / 3.0), lerp(p0, p3, 2.0 / 3.0), p3];
+    if ata.determinant().abs() <= 1e-10 * scale.max(1e-300) {
+        return line;
+    }
+    let Some(inverse) = ata.try_inverse() else {
+        return line;
+    };
+    let mut p1 = [0.0f64; 3];
+    let mut p2 = [0.0f64; 3];
+    for c in 0..3 {
+        let x = inverse * atb[c];
+        p1[c] = x[0];
+        p2[c] = x[1];
+    }
+    if p1.iter().chain(&p2).all(|v| v.is_finite()) {
+        [p0, p1, p2, p3]
+    } else {
+        line
+    }
+}
+
+/// Squared distance of each point from the curve at its parameter.
+fn point_errors(seg: &[P3], s: &[f64], ctrl: &[P3; 4]) -> Vec<f64> {
+    seg.iter()
+        .zip(s)
+        .map(|(p, &si)| distance2(*p, eval_control(ctrl, si)))
+        .collect()
+}
+
+/// Largest error (as a distance) and its index.
+fn max_error(squared: &[f64]) -> (f64, usize) {
+    let (e, i) = squared
+        .iter()
+        .enumerate()
+        .fold((0.0, 0), |best, (i, &e)| if e > best.0 { (e, i) } else { best });
+    (e.sqrt(), i)
+}
+
+/// One Newton step per interior point towards the closest curve point; end points stay at 0 and 1.
+fn reparameterize(seg: &[P3], s: &mut [f64], ctrl: &[P3; 4]) {
+    let n = seg.len();
+    for i in 1..n - 1 {
+        let (c, d1, d2) = eval_derivatives(ctrl, s[i]);
+        let diff = [c[0] - seg[i][0], c[1] - seg[i][1], c[2] - seg[i][2]];
+        let numerator = dot(diff, d1);
+        let denominator = dot(d1, d1) + dot(diff, d2);
+        if denominator.abs() > 1e-12 {
+            let next = s[i] - numerator / denominator;
+            if next.is_finite() {
+                s[i] = next.clamp(0.0, 1.0);
+            }
+        }
+    }
+}
+
+fn bernstein(s: f64) -> [f64; 4] {
+    let u = 1.0 - s;
+    [u * u * u, 3.0 * s * u * u, 3.0 * s * s * u, s * s * s]
+}
+
+fn eval_control(p: &[P3; 4], s: f64) -> P3 {
+    let b = bernstein(s);
+    std::array::from_fn(|c| b[0] * p[0][c] + b[1] * p[1][c] + b[2] * p[2][c] + b[3] * p[3][c])
+}
+
+/// Curve point, first and second derivative at `s`.
+fn eval_derivatives(p: &[P3; 4], s: f64) -> (P3, P3, P3) {
+    let u = 1.0 - s;
+    let d1 = std::array::from_fn(|c| {
+        3.0 * (u * u * (p[1][c] - p[0][c]) + 2.0 * u * s * (p[2][c] - p[1][c]) + s * s * (p[3][c] - p[2][c]))
+    });
+    let d2 = std::array::from_fn(|c| {
+        6.0 * (u * (p[2][c] - 2.0 * p[1][c] + p[0][c]) + s * (p[3][c] - 2.0 * p[2][c] + p[1][c]))
+    });
+    (eval_control(p, s), d1, d2)
+}
+
+/// Power-basis coefficients (γ0..γ3) of a 1-D cubic Bézier with control values `c`.
+fn power_basis(c: [f64; 4]) -> [f64; 4] {
+    [
+        c[0],
+        3.0 * (c[1] - c[0]),
+        3.0 * (c[0] - 2.0 * c[1] + c[2]),
+        c[3] - c[0] + 3.0 * (c[1] - c[2]),
+    ]
+}
+
+fn lerp(a: P3, b: P3, f: f64) -> P3 {
+    std::array::from_fn(|c| a[c] + (b[c] - a[c]) * f)
+}
+
+fn distance2(a: P3, b: P3) -> f64 {
+    (a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2) + (a[2] - b[2]).powi(2)
+}
+
+fn dot(a: P3, b: P3) -> f64 {
+    a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
+}

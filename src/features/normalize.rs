@@ -1,0 +1,83 @@
+//! Stage 1: normalization of an ink before fitting.
+//!
+//! What is done, and why (following Carbune et al. 2020, section 3.1):
+//! - **Translate** so that the ink's bounding box starts at (0, 0). Features are relative, so this
+//!   only keeps the numbers small.
+//! - **Scale** by the writing height, so that handwriting of any size and any device resolution has
+//!   a height of about 1. The height is the caller's writing area height when given (a keyboard
+//!   knows its canvas), else the ink's bounding-box height. A bounding box that is very flat (a dash,
+//!   an underscore) would be blown up, so the automatic height is at least 1/16 of the width
+//!   ([`MIN_HEIGHT_TO_WIDTH`]); an ink with no extent (one point) keeps scale 1.
+//! - **Keep time**, in milliseconds from the first point; the fitter rescales it per stroke.
+//! - Y keeps growing downward; nothing is flipped.
+
+use crate::ink::Ink;
+
+/// The automatic reference height is at least this fraction of the ink's width.
+pub const MIN_HEIGHT_TO_WIDTH: f64 = 1.0 / 16.0;
+
+/// How the scale of an ink is chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub enum WritingArea {
+    /// Use the ink's own bounding-box height (guarded for flat inks).
+    #[default]
+    Auto,
+    /// The height of the area the user wrote in, in the ink's units (for example a keyboard's
+    /// canvas height); must be positive and finite, otherwise `Auto` is used.
+    Height(f64),
+}
+
+/// A point after normalization: x and y in writing heights, t in milliseconds from the ink's start.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct NormPoint {
+    /// Horizontal position in writing heights.
+    pub x: f64,
+    /// Vertical position in writing heights, growing downward.
+    pub y: f64,
+    /// Milliseconds since the first point of the ink.
+    pub t: f64,
+}
+
+/// Normalizes an ink: the result has one point list per stroke.
+///
+/// # Example
+/// ```
+/// use inkjot::features::{normalize, WritingArea};
+/// use inkjot::ink::{Ink, InkLimits};
+/// let ink = Ink::from_channels(vec![(vec![100.0, 100.0], vec![50.0, 250.0], None)], &InkLimits::default()).unwrap();
+/// let strokes = normalize(&ink, WritingArea::Auto);
+/// assert_eq!(strokes[0][1].y, 1.0); // height 200 scaled to 1
+/// ```
+pub fn normalize(ink: &Ink, area: WritingArea) -> Vec<Vec<NormPoint>> {
+    let (min_x, min_y, max_x, max_y) = ink.bounding_box();
+    let scale = 1.0 / reference_height(max_x - min_x, max_y - min_y, area);
+    let t0 = ink
+        .strokes()
+        .first()
+        .and_then(|s| s.points.first())
+        .map_or(0.0, |p| p.t);
+    ink.strokes()
+        .iter()
+        .map(|s| {
+            s.points
+                .iter()
+                .map(|p| NormPoint {
+                    x: (p.x - min_x) * scale,
+                    y: (p.y - min_y) * scale,
+                    t: p.t - t0,
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// The height that becomes 1 after normalization.
+pub fn reference_height(width: f64, height: f64, area: WritingArea) -> f64 {
+    if let WritingArea::Height(h) = area {
+        if h.is_finite() && h > 0.0 {
+            return h;
+        }
+    }
+    let h = height.max(width * MIN_HEIGHT_TO_WIDTH);
+    if h > 0.0 && h.is_finite() { h } else { 1.0 }
+}
