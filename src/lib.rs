@@ -13,6 +13,7 @@
 //! - [`error`]: the error type shared by every stage.
 #![deny(missing_docs)]
 
+pub mod decode;
 pub mod error;
 pub mod features;
 pub mod ink;

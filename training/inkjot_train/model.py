@@ -27,12 +27,13 @@ from . import FEATURE_DIM
 
 # ----------------------------------------------------------------------------------------
 # fo-pooling: c_t = f_t * c_{t-1} + b_t  with b_t = (1 - f_t) * z_t, time-major [T, B, C].
-# A custom autograd function with TorchScript loops for the forward and backward scans keeps
-# the autograd graph to O(1) nodes instead of O(T).
+# A custom autograd function with explicit forward and backward scans keeps the autograd graph
+# to O(1) nodes instead of O(T). Plain Python loops: one addcmul per time step is cheap next to
+# the matmuls (TorchScript was tried: it re-specializes for every new sequence length and costs
+# seconds per new shape).
 # ----------------------------------------------------------------------------------------
 
 
-@torch.jit.script
 def _scan_fwd(f: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     # c[t] = f[t] * c[t-1] + b[t], c[-1] = 0
     c = torch.empty_like(b)
@@ -45,7 +46,6 @@ def _scan_fwd(f: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     return c
 
 
-@torch.jit.script
 def _scan_bwd(f: torch.Tensor, gc: torch.Tensor) -> torch.Tensor:
     # g[t] = gc[t] + f[t+1] * g[t+1], g[T-1] = gc[T-1]
     g = torch.empty_like(gc)
