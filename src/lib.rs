@@ -17,6 +17,7 @@ pub mod decode;
 pub mod error;
 pub mod features;
 pub mod ink;
+pub mod model;
 pub mod render;
 
 pub use error::{Error, InkError, Result};

@@ -21,6 +21,12 @@ impl LogProbs {
         (symbols > 0 && data.len() % symbols == 0).then_some(LogProbs { data, symbols })
     }
 
+    /// Wraps rows the caller built with exactly `symbols` values each (`symbols` > 0).
+    pub(crate) fn from_rows(data: Vec<f32>, symbols: usize) -> Self {
+        debug_assert!(symbols > 0 && data.len() % symbols == 0);
+        LogProbs { data, symbols }
+    }
+
     /// Number of frames (rows).
     pub fn frames(&self) -> usize {
         self.data.len() / self.symbols

@@ -159,7 +159,7 @@ fn fit_range(points: &[P3], a: usize, b: usize, config: &FitConfig, out: &mut Ve
         fit_range(points, split, b, config, out);
         return;
     }
-    let mut s = chord_parameters(seg);
+    let mut s = initial_parameters(seg);
     let mut control = solve_control_points(seg, &s);
     let mut errors = point_errors(seg, &s, &control);
     for _ in 0..config.max_iterations {
@@ -201,6 +201,16 @@ fn farthest_from_chord(seg: &[P3]) -> usize {
         }
     }
     best.1
+}
+
+/// Initial curve parameters: normalized time when time progresses over the segment (pens sample
+/// at a steady rate, so time is close to the curve's own parameter), else normalized chord length.
+fn initial_parameters(seg: &[P3]) -> Vec<f64> {
+    let (t0, t1) = (seg[0][2], seg[seg.len() - 1][2]);
+    if t1 - t0 > 1e-12 {
+        return seg.iter().map(|p| ((p[2] - t0) / (t1 - t0)).clamp(0.0, 1.0)).collect();
+    }
+    chord_parameters(seg)
 }
 
 /// Normalized chord-length parameters (uniform when all points coincide).
@@ -339,4 +349,132 @@ fn distance2(a: P3, b: P3) -> f64 {
 
 fn dot(a: P3, b: P3) -> f64 {
     a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use approx::assert_abs_diff_eq;
+
+    fn stroke(points: &[(f64, f64, f64)]) -> Vec<NormPoint> {
+        points.iter().map(|&(x, y, t)| NormPoint { x, y, t }).collect()
+    }
+
+    fn precise() -> FitConfig {
+        FitConfig {
+            max_error: 1e-5,
+            max_iterations: 200,
+            max_arc_to_chord: 3.0,
+        }
+    }
+
+    #[test]
+    fn recovers_a_densely_sampled_cubic() {
+        let ctrl = [[0.0, 0.0], [0.3, 0.8], [0.9, 0.9], [1.2, 0.1]];
+        let curve = Curve::from_control(
+            ctrl.map(|[x, y]| [x, y, 0.0]),
+            false,
+            0.0,
+            0,
+        );
+        let n = 200;
+        let points: Vec<(f64, f64, f64)> = (0..n)
+            .map(|i| {
+                let s = i as f64 / (n - 1) as f64;
+                let p = curve.eval(s);
+                (p[0], p[1], s * 500.0) // constant speed in the parameter
+            })
+            .collect();
+        let curves = fit_strokes(&[stroke(&points)], &precise());
+        assert_eq!(curves.len(), 1, "a cubic needs one curve: {curves:?}");
+        for (got, want) in curves[0].control.iter().zip(&ctrl) {
+            assert_abs_diff_eq!(got[0], want[0], epsilon = 1e-3);
+            assert_abs_diff_eq!(got[1], want[1], epsilon = 1e-3);
+        }
+        assert!(curves[0].rms_error < 1e-4);
+    }
+
+    #[test]
+    fn a_straight_line_is_one_straight_curve() {
+        let points: Vec<_> = (0..20).map(|i| (i as f64 * 0.1, i as f64 * 0.05, i as f64 * 10.0)).collect();
+        let curves = fit_strokes(&[stroke(&points)], &FitConfig::default());
+        assert_eq!(curves.len(), 1);
+        let c = curves[0].control;
+        // Control points lie on the line y = x / 2.
+        for p in c {
+            assert_abs_diff_eq!(p[1], p[0] / 2.0, epsilon = 1e-9);
+        }
+        assert_abs_diff_eq!(c[3][0], 1.9, epsilon = 1e-12);
+    }
+
+    #[test]
+    fn a_single_point_is_a_dot_curve() {
+        let curves = fit_strokes(&[stroke(&[(0.5, 0.5, 3.0)])], &FitConfig::default());
+        assert_eq!(curves.len(), 1);
+        assert!(curves[0].control.iter().all(|p| *p == [0.5, 0.5]));
+        assert_eq!(curves[0].time, [0.0; 4]);
+    }
+
+    #[test]
+    fn repeated_points_form_a_dot() {
+        let points = vec![(0.2, 0.3, 0.0); 7];
+        let curves = fit_strokes(&[stroke(&points)], &FitConfig::default());
+        assert_eq!(curves.len(), 1);
+        for p in curves[0].control {
+            assert_abs_diff_eq!(p[0], 0.2, epsilon = 1e-12);
+            assert_abs_diff_eq!(p[1], 0.3, epsilon = 1e-12);
+        }
+    }
+
+    #[test]
+    fn strokes_are_joined_by_pen_up_curves() {
+        let a = stroke(&[(0.0, 0.0, 0.0), (0.0, 1.0, 10.0)]);
+        let b = stroke(&[(1.0, 1.0, 30.0), (1.0, 0.0, 40.0)]);
+        let curves = fit_strokes(&[a, b], &FitConfig::default());
+        let flags: Vec<bool> = curves.iter().map(|c| c.pen_up).collect();
+        assert_eq!(flags, [false, true, false]);
+        assert_eq!(curves[1].control[0], [0.0, 1.0]);
+        assert_eq!(curves[1].control[3], [1.0, 1.0]);
+    }
+
+    #[test]
+    fn a_retrace_is_split_at_its_turning_point() {
+        // Up and straight back down: chord 0, path 2.
+        let mut points: Vec<_> = (0..=10).map(|i| (0.0, -(i as f64) * 0.1, i as f64)).collect();
+        points.extend((1..=10).map(|i| (0.0, -1.0 + i as f64 * 0.1, 10.0 + i as f64)));
+        let curves = fit_strokes(&[stroke(&points)], &FitConfig::default());
+        assert!(curves.len() >= 2, "{curves:?}");
+        assert_abs_diff_eq!(curves[0].control[3][1], -1.0, epsilon = 1e-12);
+    }
+
+    #[test]
+    fn a_hook_is_fitted_within_tolerance() {
+        // A vertical stem ending in a sharp hook to the left.
+        let mut points: Vec<_> = (0..=20).map(|i| (0.0, i as f64 * 0.05, i as f64)).collect();
+        points.extend((1..=5).map(|i| (-(i as f64) * 0.04, 1.0 - i as f64 * 0.02, 20.0 + i as f64)));
+        let config = FitConfig::default();
+        let curves = fit_strokes(&[stroke(&points)], &config);
+        assert!(curves.len() >= 2, "a sharp corner needs a split: {curves:?}");
+        let joined: Vec<[f64; 2]> = curves.iter().map(|c| c.control[3]).collect();
+        assert!(joined.contains(&[-0.2, 0.9]), "last curve ends at the last point");
+        for c in &curves {
+            assert!(c.rms_error <= config.max_error);
+        }
+    }
+
+    #[test]
+    fn curves_join_end_to_start() {
+        let points: Vec<_> = (0..100)
+            .map(|i| {
+                let a = i as f64 * 0.15;
+                (a.cos() * (1.0 + 0.01 * i as f64), a.sin(), i as f64 * 7.0)
+            })
+            .collect();
+        let curves = fit_strokes(&[stroke(&points)], &FitConfig::default());
+        assert!(curves.len() > 3);
+        for w in curves.windows(2) {
+            assert_eq!(w[0].control[3], w[1].control[0]);
+        }
+        assert_eq!(curves[0].control[0], [points[0].0, points[0].1]);
+    }
 }

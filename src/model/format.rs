@@ -1,0 +1,205 @@
+//! Reading a model file: safetensors with the `inkjot-model` metadata, every size checked.
+//!
+//! Metadata (all strings): `format` = `inkjot-model`, `version` = `1`, `alphabet` (JSON list,
+//! index 0 = "" the CTC blank), `arch` (JSON `{"type": "bi-qrnn", "layers", "hidden", "kernel",
+//! "input_dim"}`), `feature_mean` and `feature_std` (JSON lists of `input_dim` numbers),
+//! `quantization` (`none` or `int8-per-channel`).
+//!
+//! Tensors, for layer `l` and direction `d` ∈ {`fwd`, `bwd`}: `qrnn.{l}.{d}.weight` F32
+//! `[3H, K·D]` (or `.weight_q` I8 `[3H, K·D]` + `.weight_scale` F32 `[3H]`) and `qrnn.{l}.{d}.bias`
+//! F32 `[3H]`; then `out.weight` (or `out.weight_q` + `out.weight_scale`) `[C, 2H]` and `out.bias`
+//! `[C]`. D is `input_dim` for layer 0 and 2H above it.
+
+use std::collections::HashMap;
+
+use safetensors::SafeTensors;
+use safetensors::tensor::Dtype;
+use serde::Deserialize;
+
+use super::kernels::{Dense, Weights};
+use crate::error::{Error, Result};
+use crate::features::FEATURE_DIM;
+
+/// The only model format version this build reads.
+pub const FORMAT_VERSION: &str = "1";
+
+/// Upper bounds on what a model file may declare, checked before anything is allocated.
+const MAX_LAYERS: usize = 16;
+const MAX_HIDDEN: usize = 2048;
+const MAX_KERNEL: usize = 8;
+const MAX_SYMBOLS: usize = 4096;
+
+/// The network's shape, from the file's `arch` metadata.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+pub struct Architecture {
+    /// Number of bidirectional QRNN layers.
+    pub layers: usize,
+    /// Hidden units per direction.
+    pub hidden: usize,
+    /// Width of the causal convolution over time.
+    pub kernel: usize,
+    /// Values per input frame (curve features).
+    pub input_dim: usize,
+}
+
+#[derive(Deserialize)]
+struct RawArch {
+    #[serde(rename = "type")]
+    kind: String,
+    layers: usize,
+    hidden: usize,
+    kernel: usize,
+    input_dim: usize,
+}
+
+/// Everything a model file holds, checked.
+pub struct ModelParts {
+    /// Output symbols; index 0 is the blank.
+    pub alphabet: Vec<String>,
+    /// Shape of the network.
+    pub arch: Architecture,
+    /// Per-feature mean subtracted from the input.
+    pub feature_mean: Vec<f32>,
+    /// Per-feature standard deviation the input is divided by.
+    pub feature_std: Vec<f32>,
+    /// `[layer][direction]` convolutions producing the z, f, o gates.
+    pub layers: Vec<[Dense; 2]>,
+    /// The output projection to the alphabet.
+    pub output: Dense,
+    /// All metadata strings, for display.
+    pub metadata: HashMap<String, String>,
+}
+
+/// Parses and validates model bytes.
+pub fn parse(bytes: &[u8]) -> Result<ModelParts> {
+    let bad = |m: String| Error::Model(m);
+    let (_, meta) = SafeTensors::read_metadata(bytes)
+        .map_err(|e| bad(format!("not a safetensors file: {e}")))?;
+    let metadata = meta.metadata().clone().unwrap_or_default();
+    let get = |key: &str| {
+        metadata
+            .get(key)
+            .ok_or_else(|| bad(format!("metadata `{key}` is missing")))
+    };
+    if get("format")? != "inkjot-model" {
+        return Err(bad(format!("format is `{}`, expected `inkjot-model`", get("format")?)));
+    }
+    if get("version")? != FORMAT_VERSION {
+        return Err(bad(format!(
+            "format version {} is not supported (this build reads version {FORMAT_VERSION})",
+            get("version")?
+        )));
+    }
+    let raw: RawArch = serde_json::from_str(get("arch")?).map_err(|e| bad(format!("bad `arch`: {e}")))?;
+    if raw.kind != "bi-qrnn" {
+        return Err(bad(format!("architecture `{}` is not supported", raw.kind)));
+    }
+    let arch = Architecture {
+        layers: raw.layers,
+        hidden: raw.hidden,
+        kernel: raw.kernel,
+        input_dim: raw.input_dim,
+    };
+    if arch.layers == 0 || arch.layers > MAX_LAYERS {
+        return Err(bad(format!("{} layers (1..={MAX_LAYERS} allowed)", arch.layers)));
+    }
+    if arch.hidden == 0 || arch.hidden > MAX_HIDDEN {
+        return Err(bad(format!("hidden size {} (1..={MAX_HIDDEN} allowed)", arch.hidden)));
+    }
+    if arch.kernel == 0 || arch.kernel > MAX_KERNEL {
+        return Err(bad(format!("kernel width {} (1..={MAX_KERNEL} allowed)", arch.kernel)));
+    }
+    if arch.input_dim != FEATURE_DIM {
+        return Err(bad(format!(
+            "input_dim {} but this build computes {FEATURE_DIM} features per curve",
+            arch.input_dim
+        )));
+    }
+    let alphabet: Vec<String> =
+        serde_json::from_str(get("alphabet")?).map_err(|e| bad(format!("bad `alphabet`: {e}")))?;
+    if alphabet.len() < 2 || alphabet.len() > MAX_SYMBOLS {
+        return Err(bad(format!("alphabet of {} symbols (2..={MAX_SYMBOLS} allowed)", alphabet.len())));
+    }
+    let feature_mean = float_list(get("feature_mean")?, "feature_mean", FEATURE_DIM)?;
+    let feature_std = float_list(get("feature_std")?, "feature_std", FEATURE_DIM)?;
+    if feature_std.iter().any(|s| !(s.is_finite() && *s > 0.0)) {
+        return Err(bad("feature_std must be positive".into()));
+    }
+    let tensors = SafeTensors::deserialize(bytes).map_err(|e| bad(format!("bad tensors: {e}")))?;
+    let h = arch.hidden;
+    let mut layers = Vec::with_capacity(arch.layers);
+    for l in 0..arch.layers {
+        let d_in = if l == 0 { arch.input_dim } else { 2 * h };
+        let fwd = dense(&tensors, &format!("qrnn.{l}.fwd"), 3 * h, arch.kernel * d_in)?;
+        let bwd = dense(&tensors, &format!("qrnn.{l}.bwd"), 3 * h, arch.kernel * d_in)?;
+        layers.push([fwd, bwd]);
+    }
+    let output = dense(&tensors, "out", alphabet.len(), 2 * h)?;
+    Ok(ModelParts {
+        alphabet,
+        arch,
+        feature_mean,
+        feature_std,
+        layers,
+        output,
+        metadata,
+    })
+}
+
+fn float_list(text: &str, key: &str, len: usize) -> Result<Vec<f32>> {
+    let values: Vec<f32> =
+        serde_json::from_str(text).map_err(|e| Error::Model(format!("bad `{key}`: {e}")))?;
+    if values.len() != len || values.iter().any(|v| !v.is_finite()) {
+        return Err(Error::Model(format!("`{key}` must hold {len} finite numbers")));
+    }
+    Ok(values)
+}
+
+/// Reads `{prefix}.weight` (f32) or `{prefix}.weight_q` + `.weight_scale` (int8) and `{prefix}.bias`.
+fn dense(tensors: &SafeTensors, prefix: &str, rows: usize, cols: usize) -> Result<Dense> {
+    let weights = if tensors.names().iter().any(|n| *n == &format!("{prefix}.weight_q")) {
+        let q = tensor(tensors, &format!("{prefix}.weight_q"), Dtype::I8, &[rows, cols])?;
+        let scale = f32s(&tensor(tensors, &format!("{prefix}.weight_scale"), Dtype::F32, &[rows])?);
+        if scale.iter().any(|s| !s.is_finite() || *s < 0.0) {
+            return Err(Error::Model(format!("{prefix}.weight_scale has invalid values")));
+        }
+        Weights::Int8 {
+            q: q.iter().map(|&b| b as i8).collect(),
+            scale,
+        }
+    } else {
+        let w = f32s(&tensor(tensors, &format!("{prefix}.weight"), Dtype::F32, &[rows, cols])?);
+        if w.iter().any(|v| !v.is_finite()) {
+            return Err(Error::Model(format!("{prefix}.weight has non-finite values")));
+        }
+        Weights::F32(w)
+    };
+    let bias = f32s(&tensor(tensors, &format!("{prefix}.bias"), Dtype::F32, &[rows])?);
+    Ok(Dense {
+        rows,
+        cols,
+        weights,
+        bias,
+    })
+}
+
+fn tensor(tensors: &SafeTensors, name: &str, dtype: Dtype, shape: &[usize]) -> Result<Vec<u8>> {
+    let view = tensors
+        .tensor(name)
+        .map_err(|_| Error::Model(format!("tensor `{name}` is missing")))?;
+    if view.dtype() != dtype || view.shape() != shape {
+        return Err(Error::Model(format!(
+            "tensor `{name}` is {:?} {:?}, expected {dtype:?} {shape:?}",
+            view.dtype(),
+            view.shape()
+        )));
+    }
+    Ok(view.data().to_vec())
+}
+
+fn f32s(bytes: &[u8]) -> Vec<f32> {
+    bytes
+        .chunks_exact(4)
+        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect()
+}
