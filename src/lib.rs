@@ -10,6 +10,11 @@
 //!
 //! - [`ink`]: the ink types, validation and file readers (JSON Lines, InkML).
 //! - [`features`]: normalization, cubic Bézier fitting in (x, y, t) and the per-curve features.
+//! - [`model`]: the network file format, kernels and forward pass.
+//! - [`decode`]: CTC decoding of the network's output into candidates.
+//! - [`recognizer`]: the facade that runs the whole pipeline.
+//! - [`metrics`]: character and word error rates for evaluation.
+//! - [`render`]: SVG pictures of inks and their curves.
 //! - [`error`]: the error type shared by every stage.
 #![deny(missing_docs)]
 
@@ -17,7 +22,10 @@ pub mod decode;
 pub mod error;
 pub mod features;
 pub mod ink;
+pub mod metrics;
 pub mod model;
+pub mod recognizer;
 pub mod render;
 
 pub use error::{Error, InkError, Result};
+pub use recognizer::{Recognition, RecognizeOptions, Recognizer};

@@ -11,6 +11,8 @@ use inkjot::features::{
     featurize, fit_ink,
 };
 use inkjot::ink::{InkLimits, InkRecord, read_ink_file};
+use inkjot::metrics::ErrorCounts;
+use inkjot::{RecognizeOptions, Recognizer};
 
 /// On-device handwriting recognition: fit, featurize, render and recognize inks.
 #[derive(Parser)]
@@ -65,6 +67,74 @@ enum Command {
         #[command(flatten)]
         features: FeatureArgs,
     },
+    /// Recognize inks: one JSON line of ranked candidates per ink, in input order.
+    Recognize {
+        /// Ink file (JSONL, .jsonl.gz or InkML); `-` or nothing for standard input.
+        #[arg(default_value = "-")]
+        input: PathBuf,
+        #[command(flatten)]
+        recognizer: RecognizerArgs,
+    },
+    /// Measure accuracy (CER, WER, exact matches) and speed on labelled inks.
+    Eval {
+        /// Labelled ink file (JSONL, .jsonl.gz or InkML).
+        input: PathBuf,
+        /// Only inks of this kind (`char`, `word`, `text`), when the file records kinds.
+        #[arg(long)]
+        kind: Option<String>,
+        /// Stop after this many inks.
+        #[arg(long)]
+        limit: Option<usize>,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        recognizer: RecognizerArgs,
+    },
+}
+
+#[derive(Args, Clone)]
+struct RecognizerArgs {
+    /// Model file (default: $INKJOT_MODEL, else the shipped int8 model).
+    #[arg(long)]
+    model: Option<PathBuf>,
+    /// Most candidates per ink.
+    #[arg(long, default_value_t = 5)]
+    nbest: usize,
+    /// Height of the writing area in ink units (default: the ink's own height).
+    #[arg(long)]
+    writing_height: Option<f64>,
+}
+
+/// The shipped model, found beside the sources this binary was built from.
+const SHIPPED_MODEL: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/models/recognizer-int8.safetensors"
+);
+
+impl RecognizerArgs {
+    fn load(&self) -> anyhow::Result<(Recognizer, RecognizeOptions)> {
+        let path = match (&self.model, std::env::var_os("INKJOT_MODEL")) {
+            (Some(path), _) => path.clone(),
+            (None, Some(env)) => PathBuf::from(env),
+            (None, None) => PathBuf::from(SHIPPED_MODEL),
+        };
+        let recognizer = Recognizer::from_file(&path)
+            .with_context(|| format!("cannot load model {}", path.display()))?;
+        if self.nbest == 0 {
+            bail!("--nbest must be at least 1");
+        }
+        let features = FeatureArgs {
+            writing_height: self.writing_height,
+            fit_max_error: FitConfig::default().max_error,
+        }
+        .config()?;
+        let options = RecognizeOptions {
+            nbest: self.nbest,
+            writing_area: features.area,
+        };
+        Ok((recognizer, options))
+    }
 }
 
 #[derive(Args, Clone, Copy)]
@@ -116,6 +186,14 @@ fn main() {
             max_inks,
             features,
         } => cmd_featurize(&inputs, &out, augment, seed, max_inks, features),
+        Command::Recognize { input, recognizer } => cmd_recognize(&input, &recognizer),
+        Command::Eval {
+            input,
+            kind,
+            limit,
+            json,
+            recognizer,
+        } => cmd_eval(&input, kind.as_deref(), limit, json, &recognizer),
     };
     if let Err(e) = result {
         eprintln!("inkjot: {e:#}");
@@ -209,6 +287,7 @@ fn cmd_featurize(
                         id,
                         label: Some(label),
                         ink,
+                        ..
                     }) => chunk.push((index, id, label, ink)),
                     Ok(_) => unlabelled += 1,
                     Err(e) => {
@@ -277,5 +356,91 @@ fn cmd_featurize(
         errors,
         unlabelled
     );
+    Ok(())
+}
+
+fn cmd_recognize(input: &Path, args: &RecognizerArgs) -> anyhow::Result<()> {
+    let (recognizer, options) = args.load()?;
+    let stdout = std::io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    for (index, record) in open(input)?.enumerate() {
+        let line = match record.and_then(|r| Ok((r.id.clone(), recognizer.recognize(&r.ink, &options)?))) {
+            Ok((id, result)) => serde_json::json!({ "id": id, "candidates": result.candidates }),
+            Err(e) => serde_json::json!({ "id": index.to_string(), "error": e.to_string() }),
+        };
+        writeln!(out, "{line}")?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+fn cmd_eval(
+    input: &Path,
+    kind: Option<&str>,
+    limit: Option<usize>,
+    json: bool,
+    args: &RecognizerArgs,
+) -> anyhow::Result<()> {
+    let (recognizer, options) = args.load()?;
+    let mut counts = ErrorCounts::default();
+    let mut latencies_ms = Vec::new();
+    let (mut unreadable, mut curves) = (0usize, 0usize);
+    let start = Instant::now();
+    let mut last_report = Instant::now();
+    let records = open(input)?.filter(|r| match (r, kind) {
+        (Ok(r), Some(k)) => r.kind.as_deref() == Some(k) && r.label.is_some(),
+        (Ok(r), None) => r.label.is_some(),
+        (Err(_), _) => true,
+    });
+    for record in records.take(limit.unwrap_or(usize::MAX)) {
+        let Ok(record) = record else {
+            unreadable += 1;
+            continue;
+        };
+        let begin = Instant::now();
+        let result = recognizer.recognize(&record.ink, &options)?;
+        latencies_ms.push(begin.elapsed().as_secs_f64() * 1e3);
+        curves += result.curves;
+        let best = result.candidates.first().map_or("", |c| c.text.as_str());
+        counts.add(record.label.as_deref().unwrap_or_default(), best);
+        if !json && last_report.elapsed().as_secs_f64() > 5.0 {
+            last_report = Instant::now();
+            eprintln!("inkjot eval: {} inks, CER {:.4}", counts.samples, counts.cer());
+        }
+    }
+    if counts.samples == 0 {
+        bail!("no labelled ink to evaluate in {}", input.display());
+    }
+    let seconds = start.elapsed().as_secs_f64();
+    latencies_ms.sort_by(f64::total_cmp);
+    let percentile = |p: f64| latencies_ms[((latencies_ms.len() - 1) as f64 * p).round() as usize];
+    let report = serde_json::json!({
+        "inks": counts.samples,
+        "unreadable": unreadable,
+        "cer": counts.cer(),
+        "wer": counts.wer(),
+        "exact": counts.exact_rate(),
+        "inks_per_second": counts.samples as f64 / seconds,
+        "latency_ms": { "p50": percentile(0.5), "p90": percentile(0.9), "p99": percentile(0.99), "max": percentile(1.0) },
+        "curves_per_ink": curves as f64 / counts.samples as f64,
+        "model_int8": recognizer.model().is_int8(),
+        "counts": counts,
+    });
+    if json {
+        println!("{report}");
+    } else {
+        println!(
+            "inks {}  CER {:.2}%  WER {:.2}%  exact {:.2}%  {:.0} inks/s  latency p50 {:.3} ms  p90 {:.3} ms  p99 {:.3} ms  ({} unreadable)",
+            counts.samples,
+            100.0 * counts.cer(),
+            100.0 * counts.wer(),
+            100.0 * counts.exact_rate(),
+            counts.samples as f64 / seconds,
+            percentile(0.5),
+            percentile(0.9),
+            percentile(0.99),
+            unreadable
+        );
+    }
     Ok(())
 }

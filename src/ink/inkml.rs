@@ -108,6 +108,7 @@ pub fn parse_inkml(text: &str, id: &str, limits: &InkLimits) -> Result<InkRecord
     Ok(InkRecord {
         id: record_id,
         label,
+        kind: None,
         ink,
     })
 }

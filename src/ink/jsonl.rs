@@ -2,7 +2,7 @@
 //! `{"id": ..., "label": ..., "strokes": [{"x": [..], "y": [..], "t": [..]}, ...]}`.
 //!
 //! `id` may be a string or a number and is optional (the 0-based record index stands in for it);
-//! `label` is optional; `t` is optional per stroke (time is then synthesized). Other fields are
+//! `label` and `kind` are optional; `t` is optional per stroke (time is then synthesized). Other fields are
 //! ignored. Blank lines are skipped.
 
 use std::io::{BufRead, Write};
@@ -29,6 +29,8 @@ struct RawRecord {
     id: Option<serde_json::Value>,
     #[serde(default)]
     label: Option<String>,
+    #[serde(default)]
+    kind: Option<String>,
     strokes: Vec<RawStroke>,
 }
 
@@ -127,6 +129,7 @@ impl<R: BufRead> JsonlReader<R> {
         Ok(InkRecord {
             id,
             label: raw.label,
+            kind: raw.kind,
             ink,
         })
     }
@@ -183,8 +186,12 @@ pub fn write_jsonl_record(out: &mut impl Write, record: &InkRecord) -> Result<()
         })
         .collect();
     let mut value = serde_json::json!({ "id": record.id, "strokes": strokes });
-    if let (Some(label), Some(map)) = (&record.label, value.as_object_mut()) {
-        map.insert("label".into(), serde_json::Value::String(label.clone()));
+    if let Some(map) = value.as_object_mut() {
+        for (key, field) in [("label", &record.label), ("kind", &record.kind)] {
+            if let Some(text) = field {
+                map.insert(key.into(), serde_json::Value::String(text.clone()));
+            }
+        }
     }
     serde_json::to_writer(&mut *out, &value).map_err(std::io::Error::other)?;
     out.write_all(b"\n")?;

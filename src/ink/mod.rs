@@ -239,6 +239,8 @@ pub struct InkRecord {
     pub id: String,
     /// The transcription, when known.
     pub label: Option<String>,
+    /// What the ink holds, when the file says (`char`, `word` or `text` in UNIPEN).
+    pub kind: Option<String>,
     /// The ink.
     pub ink: Ink,
 }

@@ -153,7 +153,8 @@ def main(argv=None):
         if not os.path.exists(last_path):
             raise SystemExit(f"--resume: {last_path} does not exist")
         ckpt = torch.load(last_path, map_location="cpu", weights_only=False)
-        log(f"resuming from {last_path}: epoch {ckpt['epoch']} step {ckpt['step_in_epoch']} (global {ckpt['global_step']})")
+        st = ckpt["state"]
+        log(f"resuming from {last_path}: epoch {st['epoch'] + 1} batch {st['step_in_epoch']} (global step {st['global_step']})")
         for k in ("layers", "hidden", "kernel"):
             if getattr(args, k) != ckpt["arch"][k]:
                 log(f"warning: --{k} {getattr(args, k)} ignored, checkpoint has {ckpt['arch'][k]}")
@@ -262,9 +263,7 @@ def main(argv=None):
         batches = make_batches(prep.lengths, args.max_tokens, args.max_batch, rng, order=order)
         if not state["steps_per_epoch"]:
             state["steps_per_epoch"] = len(batches)
-        total_steps = args.epochs * state["steps_per_epoch"]
-        if args.max_steps:
-            total_steps = min(total_steps, args.max_steps)
+        total_steps = args.epochs * state["steps_per_epoch"]  # schedule length (estimate: epochs vary a bit)
         start_step = state["step_in_epoch"]
         log(f"epoch {epoch + 1}/{args.epochs}: {prep.inks.path} {len(batches)} batches"
             f"{' (curriculum: short first)' if order == 'ascending' else ''}"
@@ -289,7 +288,13 @@ def main(argv=None):
             state["step_in_epoch"] = bi + 1
             state["train_secs"] = secs_at_start + (time.time() - session_start)
             evaluated_current = False
-            win["loss"] += float(loss) * nchar
+            lval = loss.detach().item()
+            if not math.isfinite(lval):
+                state["nonfinite_steps"] = state.get("nonfinite_steps", 0) + 1
+            else:
+                ema = state.get("train_loss_ema")
+                state["train_loss_ema"] = lval if ema is None else 0.95 * ema + 0.05 * lval
+            win["loss"] += lval * nchar
             win["chars"] += nchar
             win["seqs"] += b.size
             win["curves"] += int(b.lengths.sum())

@@ -1,0 +1,100 @@
+//! The facade applications call: ink in, ranked candidates out.
+//!
+//! A [`Recognizer`] owns a [`Model`] and runs the pipeline
+//! `ink → features → model → decoder → candidates`. It is immutable after construction
+//! (`Send + Sync`), so one recognizer can serve many threads at once.
+
+use std::path::Path;
+
+use crate::decode::{Candidate, LogProbs, greedy};
+use crate::error::{Error, Result};
+use crate::features::{FeatureConfig, WritingArea, featurize};
+use crate::ink::Ink;
+use crate::model::Model;
+
+/// Per-call options.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecognizeOptions {
+    /// Most candidates to return (at least 1).
+    pub nbest: usize,
+    /// The area the user wrote in, for scale normalization.
+    pub writing_area: WritingArea,
+}
+
+impl Default for RecognizeOptions {
+    fn default() -> Self {
+        RecognizeOptions {
+            nbest: 5,
+            writing_area: WritingArea::Auto,
+        }
+    }
+}
+
+/// The result of recognizing one ink.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Recognition {
+    /// Candidates, best first.
+    pub candidates: Vec<Candidate>,
+    /// Number of curves the ink was fitted with (frames the network saw).
+    pub curves: usize,
+}
+
+/// Recognizes handwriting with one model.
+///
+/// # Example
+/// ```no_run
+/// use inkjot::ink::{Ink, InkLimits};
+/// use inkjot::recognizer::{Recognizer, RecognizeOptions};
+/// let recognizer = Recognizer::from_file("models/recognizer-int8.safetensors".as_ref())?;
+/// let ink = Ink::from_channels(vec![(vec![0.0, 0.0], vec![0.0, 40.0], None)], &InkLimits::default())?;
+/// let result = recognizer.recognize(&ink, &RecognizeOptions::default())?;
+/// println!("{:?}", result.candidates);
+/// # Ok::<(), inkjot::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct Recognizer {
+    model: Model,
+    features: FeatureConfig,
+}
+
+impl Recognizer {
+    /// A recognizer around a loaded model, with the default feature settings.
+    pub fn new(model: Model) -> Self {
+        Recognizer {
+            model,
+            features: FeatureConfig::default(),
+        }
+    }
+
+    /// Loads the model file at `path`.
+    pub fn from_file(path: &Path) -> Result<Self> {
+        Ok(Recognizer::new(Model::load(path)?))
+    }
+
+    /// The model in use.
+    pub fn model(&self) -> &Model {
+        &self.model
+    }
+
+    /// Runs features and network: the per-curve log-probabilities of an ink.
+    pub fn log_probs(&self, ink: &Ink, area: WritingArea) -> LogProbs {
+        let config = FeatureConfig {
+            area,
+            ..self.features
+        };
+        self.model.forward(&featurize(ink, &config))
+    }
+
+    /// Recognizes one ink.
+    pub fn recognize(&self, ink: &Ink, options: &RecognizeOptions) -> Result<Recognition> {
+        if options.nbest == 0 {
+            return Err(Error::InvalidArgument("nbest must be at least 1".into()));
+        }
+        let logprobs = self.log_probs(ink, options.writing_area);
+        let candidates = vec![greedy(&logprobs, self.model.alphabet())];
+        Ok(Recognition {
+            candidates,
+            curves: logprobs.frames(),
+        })
+    }
+}

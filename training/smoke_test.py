@@ -1,0 +1,214 @@
+#!/usr/bin/env python3
+"""Fast end-to-end check of the training pipeline (CPU, synthetic data, well under a minute).
+
+  python3 training/smoke_test.py [--keep DIR]
+
+Exits non-zero on the first failure.
+"""
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+warnings.filterwarnings("ignore", category=FutureWarning)
+
+import numpy as np
+import torch
+from safetensors import safe_open
+from safetensors.numpy import load_file
+
+from inkjot_train.data import build_alphabet, collate, load_inkset, make_batches, prepare, save_inkset
+from inkjot_train.model import BiQRNN, fo_pool, fo_pool_reference
+from inkjot_train.modelio import load_model
+from inkjot_train import reference
+from inkjot_train.synth import make_synthetic
+
+T0 = time.time()
+
+
+def check(cond, msg):
+    if not cond:
+        print(f"FAIL: {msg}", flush=True)
+        sys.exit(1)
+    print(f"ok   {msg}", flush=True)
+
+
+def run(*cmd):
+    env = dict(os.environ, PYTHONWARNINGS="ignore")
+    r = subprocess.run([sys.executable, *cmd], cwd=HERE, capture_output=True, text=True, env=env)
+    if r.returncode != 0:
+        print(r.stdout[-4000:], r.stderr[-4000:], sep="\n")
+        check(False, f"command failed ({r.returncode}): {' '.join(cmd)}")
+    return r.stdout
+
+
+def unit_checks():
+    torch.manual_seed(0)
+    # fo-pooling: custom autograd vs. plain autograd reference
+    z = torch.randn(9, 3, 5, dtype=torch.double).tanh().requires_grad_()
+    f = torch.randn(9, 3, 5, dtype=torch.double).sigmoid().requires_grad_()
+    check(torch.autograd.gradcheck(fo_pool, (z, f)), "fo-pooling gradient (gradcheck)")
+    check(torch.allclose(fo_pool(z, f), fo_pool_reference(z, f)), "fo-pooling forward matches reference")
+    # padding must not leak: batched (padded with junk) == one at a time
+    m = BiQRNN(7, layers=3, hidden=8, kernel=3).double().eval()
+    lens = [5, 11, 1, 8]
+    xs = [torch.randn(L, 10, dtype=torch.double) for L in lens]
+    X = torch.full((max(lens), len(lens), 10), 77.0, dtype=torch.double)
+    for i, x in enumerate(xs):
+        X[: len(x), i] = x
+    out = m(X, torch.tensor(lens))
+    err = max((m(x[:, None], torch.tensor([len(x)]))[:, 0] - out[: len(x), i]).abs().max().item() for i, x in enumerate(xs))
+    check(err < 1e-10, f"no leakage from padding across batch (max diff {err:.1e})")
+    # featurize-layout round trip and batching
+    inks = make_synthetic(300, seed=5)
+    with tempfile.TemporaryDirectory() as d:
+        p = os.path.join(d, "x.safetensors")
+        save_inkset(p, inks)
+        back = load_inkset(p)
+        with safe_open(p, framework="numpy") as fh:
+            md = fh.metadata()
+    check(back.labels == inks.labels and back.ids == inks.ids and np.array_equal(back.features, inks.features),
+          "featurize layout round trip")
+    check(md["format"] == "inkjot-features" and md["feature_dim"] == "10", "featurize metadata")
+    alpha = build_alphabet(back.labels, 1)
+    prep = prepare(back, alpha)
+    bs = make_batches(prep.lengths, 512, 64, np.random.default_rng(0))
+    check(sorted(np.concatenate(bs).tolist()) == list(range(len(prep))), "batches cover every ink once")
+    check(all(len(b) * prep.lengths[b].max() <= 512 or len(b) == 1 for b in bs), "batches respect max_tokens")
+    b = collate(prep, bs[0])
+    check(b.x.shape[1] == len(bs[0]) and int(b.target_lengths.sum()) == len(b.targets), "collate shapes")
+
+
+def check_model_file(path, quant, alphabet_len=None):
+    t = load_file(path)
+    with safe_open(path, framework="numpy") as fh:
+        md = fh.metadata()
+    for k in ("format", "version", "alphabet", "arch", "feature_mean", "feature_std", "quantization", "valid_cer", "trained"):
+        check(k in md, f"{os.path.basename(path)}: metadata has {k}")
+    check(md["format"] == "inkjot-model" and md["version"] == "1", "format/version")
+    check(md["quantization"] == quant, f"quantization = {quant}")
+    alpha = json.loads(md["alphabet"])
+    arch = json.loads(md["arch"])
+    check(alpha[0] == "" and all(isinstance(c, str) and len(c) == 1 for c in alpha[1:]), "alphabet: blank first, then chars")
+    check(arch["type"] == "bi-qrnn" and arch["input_dim"] == 10, "arch")
+    check(len(json.loads(md["feature_mean"])) == 10 and len(json.loads(md["feature_std"])) == 10, "feature mean/std")
+    float(md["valid_cer"])
+    L, H, K, C = arch["layers"], arch["hidden"], arch["kernel"], len(alpha)
+    expected = {}
+    for l in range(L):
+        d_in = 10 if l == 0 else 2 * H
+        for d in ("fwd", "bwd"):
+            expected[f"qrnn.{l}.{d}.weight"] = (3 * H, K * d_in)
+            expected[f"qrnn.{l}.{d}.bias"] = (3 * H,)
+    expected["out.weight"] = (C, 2 * H)
+    expected["out.bias"] = (C,)
+    names = set()
+    for name, shape in expected.items():
+        if name.endswith(".weight") and quant != "none":
+            q, s = t[name + "_q"], t[name + "_scale"]
+            check(q.dtype == np.int8 and q.shape == shape and np.abs(q.astype(int)).max() <= 127, f"{name}_q I8 {shape}")
+            check(s.dtype == np.float32 and s.shape == (shape[0],) and np.all(s > 0), f"{name}_scale F32 [{shape[0]}]")
+            names |= {name + "_q", name + "_scale"}
+        else:
+            check(t[name].dtype == np.float32 and t[name].shape == shape, f"{name} F32 {shape}")
+            names.add(name)
+    check(set(t) == names, "no unexpected tensors")
+    return t, md
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--keep", help="work in this directory and keep it")
+    a = ap.parse_args()
+    torch.set_num_threads(2)
+    unit_checks()
+
+    work = a.keep or tempfile.mkdtemp(prefix="inkjot-smoke-")
+    os.makedirs(work, exist_ok=True)
+    try:
+        tr, va = os.path.join(work, "train.safetensors"), os.path.join(work, "valid.safetensors")
+        tr2 = os.path.join(work, "train_aug1.safetensors")
+        run("-m", "inkjot_train.synth", "--out", tr, "-n", "1200", "--seed", "1")
+        run("-m", "inkjot_train.synth", "--out", tr2, "-n", "1200", "--seed", "11")
+        run("-m", "inkjot_train.synth", "--out", va, "-n", "150", "--seed", "2")
+        common = ["train.py", "--train", f"{tr},{tr2}", "--valid", va, "--layers", "2", "--hidden", "16",
+                  "--max-tokens", "1024", "--max-batch", "64", "--warmup-steps", "5", "--lr", "3e-3",
+                  "--epochs", "3", "--log-seconds", "1000", "--threads", "2", "--valid-subset", "100"]
+        models = os.path.join(work, "models")
+        # A: straight run of 50 steps (crosses into the 2nd epoch / 2nd train file), exports
+        out_a = run(*common, "--run-dir", os.path.join(work, "runA"), "--max-steps", "50",
+                    "--export-dir", models, "--name", "smoke")
+        check("exported" in out_a, "training run A finished and exported")
+        # B: 20 steps, then resume to 50: must reproduce A
+        run(*common, "--run-dir", os.path.join(work, "runB"), "--max-steps", "20", "--no-export")
+        out_b = run(*common, "--run-dir", os.path.join(work, "runB"), "--max-steps", "50", "--no-export", "--resume")
+        check("resuming from" in out_b, "resume picked up the checkpoint")
+        ca = torch.load(os.path.join(work, "runA", "last.pt"), weights_only=False)
+        cb = torch.load(os.path.join(work, "runB", "last.pt"), weights_only=False)
+        check(ca["state"]["global_step"] == cb["state"]["global_step"] == 50, "both runs at step 50")
+        diff = max((ca["model"][k] - cb["model"][k]).abs().max().item() for k in ca["model"])
+        check(diff < 1e-4, f"resumed run reproduces the straight run (max weight diff {diff:.1e})")
+        loss = ca["state"].get("train_loss_ema")
+        check(loss is not None and np.isfinite(loss) and not ca["state"].get("nonfinite_steps"), f"finite training loss ({loss:.3f})")
+
+        f32, i8 = os.path.join(models, "smoke.safetensors"), os.path.join(models, "smoke-int8.safetensors")
+        t32, md32 = check_model_file(f32, "none")
+        t8, md8 = check_model_file(i8, "int8-per-channel")
+        bad = []
+        for k, w in t32.items():
+            if k.endswith(".weight"):
+                s = np.abs(w).max(axis=1) / 127.0
+                q = np.clip(np.round(w / s[:, None]), -127, 127).astype(np.int8)
+                if not (np.allclose(t8[k + "_scale"], s, rtol=1e-6) and np.array_equal(q, t8[k + "_q"])):
+                    bad.append(k)
+                if not np.array_equal(t32[k.replace(".weight", ".bias")], t8[k.replace(".weight", ".bias")]):
+                    bad.append(k + " bias")
+        check(not bad, f"int8: scale = max|w_row|/127, q = round(w/scale), biases f32 {bad}")
+
+        # the contract-only NumPy reference must reproduce the PyTorch model
+        inks = load_inkset(va)
+        m32, alpha, _ = load_model(f32)
+        m8, _, _ = load_model(i8)
+        worst32 = worst8 = 0.0
+        for i in range(5):
+            x = torch.from_numpy(inks.ink(i).copy())
+            with torch.no_grad():
+                lt = m32.double()(x.double()[:, None], torch.tensor([len(x)]))[:, 0].numpy()
+                l8 = m8.double()(x.double()[:, None], torch.tensor([len(x)]))[:, 0].numpy()
+            worst32 = max(worst32, np.abs(reference.forward(t32, md32, inks.ink(i)) - lt).max())
+            worst8 = max(worst8, np.abs(reference.forward(t8, md8, inks.ink(i)) - l8).max())
+        check(worst32 < 1e-9 and worst8 < 1e-9, f"NumPy contract reference == PyTorch (f32 {worst32:.1e}, int8 {worst8:.1e})")
+
+        # golden files
+        gdir = os.path.join(work, "golden")
+        run("export_golden.py", "--model", f32, "--data", va, "--n", "4", "--out-dir", gdir)
+        gp = os.path.join(gdir, "smoke.safetensors")
+        g = load_file(gp)
+        with safe_open(gp, framework="numpy") as fh:
+            gmd = fh.metadata()
+        ids = json.loads(gmd["ids"])
+        check(len(ids) == 4 and len(json.loads(gmd["labels"])) == 4, "golden metadata ids/labels")
+        gerr = 0.0
+        for j in range(4):
+            fj, lj, qj = g[f"features_{j}"], g[f"logprobs_{j}"], g[f"logprobs_int8_{j}"]
+            check(fj.shape[1] == 10 and lj.shape == (fj.shape[0], len(alpha)) == qj.shape, f"golden {j} shapes {fj.shape} {lj.shape}")
+            gerr = max(gerr, np.abs(reference.forward(t32, md32, fj) - lj).max(), np.abs(reference.forward(t8, md8, fj) - qj).max())
+        check(gerr < 1e-5, f"golden logprobs match the NumPy reference (max diff {gerr:.1e})")
+
+        out = run("eval.py", "--model", i8, "--data", va, "--examples", "2")
+        check("CER" in out, "eval.py runs on the int8 model")
+    finally:
+        if not a.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    print(f"smoke test passed in {time.time() - T0:.1f}s")
+
+
+if __name__ == "__main__":
+    main()
