@@ -68,7 +68,9 @@ pub enum InkError {
         limit: usize,
     },
     /// Time decreases from one point to the next.
-    #[error("stroke {stroke}, point {point}: time goes backwards ({previous} ms then {current} ms)")]
+    #[error(
+        "stroke {stroke}, point {point}: time goes backwards ({previous} ms then {current} ms)"
+    )]
     TimeBackwards {
         /// Index of the stroke.
         stroke: usize,

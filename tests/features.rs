@@ -9,7 +9,8 @@ use inkjot::ink::{Ink, InkLimits, InkRecord, Point, Stroke, read_ink_file};
 use proptest::prelude::*;
 
 fn sample() -> Vec<InkRecord> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/unipen_valid_sample.jsonl");
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/unipen_valid_sample.jsonl");
     read_ink_file(&path, InkLimits::default())
         .unwrap()
         .collect::<Result<_, _>>()
@@ -19,7 +20,11 @@ fn sample() -> Vec<InkRecord> {
 /// Features rounded to 4 decimals, so snapshots hold across platforms' last-bit differences.
 fn rounded(rows: &[[f32; FEATURE_DIM]]) -> Vec<Vec<f64>> {
     rows.iter()
-        .map(|r| r.iter().map(|v| (f64::from(*v) * 1e4).round() / 1e4).collect())
+        .map(|r| {
+            r.iter()
+                .map(|v| (f64::from(*v) * 1e4).round() / 1e4)
+                .collect()
+        })
         .collect()
 }
 
@@ -40,11 +45,24 @@ fn words_become_a_few_curves_each_close_to_the_ink() {
         let curves = fit_ink(&record.ink, &config);
         let pen_down = curves.iter().filter(|c| !c.pen_up).count();
         let pen_up = curves.iter().filter(|c| c.pen_up).count();
-        assert_eq!(pen_up, record.ink.strokes().len() - 1, "one gap curve between strokes");
+        assert_eq!(
+            pen_up,
+            record.ink.strokes().len() - 1,
+            "one gap curve between strokes"
+        );
         // Far fewer curves than points: the point of the representation.
-        assert!(pen_down * 4 <= record.ink.point_count(), "{}: {pen_down} curves", record.id);
+        assert!(
+            pen_down * 4 <= record.ink.point_count(),
+            "{}: {pen_down} curves",
+            record.id
+        );
         for c in curves.iter().filter(|c| !c.pen_up) {
-            assert!(c.rms_error <= config.fit.max_error, "{}: rms {}", record.id, c.rms_error);
+            assert!(
+                c.rms_error <= config.fit.max_error,
+                "{}: rms {}",
+                record.id,
+                c.rms_error
+            );
         }
     }
 }
@@ -53,7 +71,9 @@ fn words_become_a_few_curves_each_close_to_the_ink() {
 fn summing_dx_dy_walks_from_first_to_last_point() {
     for record in sample() {
         let rows = featurize(&record.ink, &FeatureConfig::default());
-        let (dx, dy) = rows.iter().fold((0.0f64, 0.0f64), |a, r| (a.0 + f64::from(r[0]), a.1 + f64::from(r[1])));
+        let (dx, dy) = rows.iter().fold((0.0f64, 0.0f64), |a, r| {
+            (a.0 + f64::from(r[0]), a.1 + f64::from(r[1]))
+        });
         let strokes = inkjot::features::normalize(&record.ink, WritingArea::Auto);
         let first = strokes.first().and_then(|s| s.first()).unwrap();
         let last = strokes.last().and_then(|s| s.last()).unwrap();
@@ -67,7 +87,11 @@ fn features_are_invariant_to_translation_and_scale() {
     let record = &sample()[4];
     let moved = record
         .ink
-        .map_points(&InkLimits::default(), |p| Point { x: p.x * 3.0 + 500.0, y: p.y * 3.0 - 20.0, t: p.t + 1e5 })
+        .map_points(&InkLimits::default(), |p| Point {
+            x: p.x * 3.0 + 500.0,
+            y: p.y * 3.0 - 20.0,
+            t: p.t + 1e5,
+        })
         .unwrap();
     let a = featurize(&record.ink, &FeatureConfig::default());
     let b = featurize(&moved, &FeatureConfig::default());
@@ -81,9 +105,19 @@ fn features_are_invariant_to_translation_and_scale() {
 
 #[test]
 fn writing_area_sets_the_scale() {
-    let ink = Ink::from_channels(vec![(vec![0.0, 0.0], vec![0.0, 50.0], None)], &InkLimits::default()).unwrap();
+    let ink = Ink::from_channels(
+        vec![(vec![0.0, 0.0], vec![0.0, 50.0], None)],
+        &InkLimits::default(),
+    )
+    .unwrap();
     let auto = featurize(&ink, &FeatureConfig::default());
-    let area = featurize(&ink, &FeatureConfig { area: WritingArea::Height(200.0), ..Default::default() });
+    let area = featurize(
+        &ink,
+        &FeatureConfig {
+            area: WritingArea::Height(200.0),
+            ..Default::default()
+        },
+    );
     assert!((auto[0][1] - 1.0).abs() < 1e-6);
     assert!((area[0][1] - 0.25).abs() < 1e-6);
 }
@@ -92,9 +126,27 @@ fn writing_area_sets_the_scale() {
 fn augmentation_is_deterministic_and_keeps_the_shape() {
     let record = &sample()[5];
     let limits = InkLimits::default();
-    let a = augment(&record.ink, &AugmentConfig::default(), &mut SplitMix64::new(3), &limits).unwrap();
-    let b = augment(&record.ink, &AugmentConfig::default(), &mut SplitMix64::new(3), &limits).unwrap();
-    let c = augment(&record.ink, &AugmentConfig::default(), &mut SplitMix64::new(4), &limits).unwrap();
+    let a = augment(
+        &record.ink,
+        &AugmentConfig::default(),
+        &mut SplitMix64::new(3),
+        &limits,
+    )
+    .unwrap();
+    let b = augment(
+        &record.ink,
+        &AugmentConfig::default(),
+        &mut SplitMix64::new(3),
+        &limits,
+    )
+    .unwrap();
+    let c = augment(
+        &record.ink,
+        &AugmentConfig::default(),
+        &mut SplitMix64::new(4),
+        &limits,
+    )
+    .unwrap();
     assert_eq!(a, b);
     assert_ne!(a, c);
     assert_eq!(a.point_count(), record.ink.point_count());
@@ -109,7 +161,10 @@ fn arbitrary_ink() -> impl Strategy<Value = Vec<Vec<(f64, f64, f64)>>> {
         Just(-1e-300),
         Just(1e8),
     ];
-    prop::collection::vec(prop::collection::vec((value.clone(), value, 0.0..50.0f64), 0..40), 0..8)
+    prop::collection::vec(
+        prop::collection::vec((value.clone(), value, 0.0..50.0f64), 0..40),
+        0..8,
+    )
 }
 
 proptest! {

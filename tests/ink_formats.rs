@@ -3,11 +3,15 @@
 use std::io::Write;
 use std::path::Path;
 
-use inkjot::ink::{InkLimits, InkRecord, JsonlReader, parse_inkml, read_ink, read_ink_file, write_jsonl_record};
+use inkjot::ink::{
+    InkLimits, InkRecord, JsonlReader, parse_inkml, read_ink, read_ink_file, write_jsonl_record,
+};
 use inkjot::{Error, InkError};
 
 fn fixture(name: &str) -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
 }
 
 fn read_one(line: &str) -> Result<InkRecord, Error> {
@@ -28,10 +32,11 @@ fn ink_error(line: &str) -> InkError {
 
 #[test]
 fn reads_the_unipen_sample() {
-    let records: Vec<_> = read_ink_file(&fixture("unipen_valid_sample.jsonl"), InkLimits::default())
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+    let records: Vec<_> =
+        read_ink_file(&fixture("unipen_valid_sample.jsonl"), InkLimits::default())
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
     assert_eq!(records.len(), 7);
     assert_eq!(records[3].label.as_deref(), Some("Let's"));
     assert_eq!(records[3].kind.as_deref(), Some("word"));
@@ -54,10 +59,11 @@ fn reads_gzip_by_content() {
 
 #[test]
 fn jsonl_round_trips_through_the_writer() {
-    let records: Vec<_> = read_ink_file(&fixture("unipen_valid_sample.jsonl"), InkLimits::default())
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+    let records: Vec<_> =
+        read_ink_file(&fixture("unipen_valid_sample.jsonl"), InkLimits::default())
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
     let mut out = Vec::new();
     for r in &records {
         write_jsonl_record(&mut out, r).unwrap();
@@ -90,7 +96,12 @@ fn reads_inkml_with_time_differences_and_truth() {
 fn inkml_without_time_gets_synthetic_time() {
     let xml = r#"<ink><trace>0 0, 1 1, 2 2</trace><trace>5 5</trace></ink>"#;
     let record = parse_inkml(xml, "x", &InkLimits::default()).unwrap();
-    let ts: Vec<f64> = record.ink.strokes().iter().flat_map(|s| s.points.iter().map(|p| p.t)).collect();
+    let ts: Vec<f64> = record
+        .ink
+        .strokes()
+        .iter()
+        .flat_map(|s| s.points.iter().map(|p| p.t))
+        .collect();
     assert_eq!(ts, [0.0, 10.0, 20.0, 40.0]);
     assert_eq!(record.id, "x");
 }
@@ -98,31 +109,55 @@ fn inkml_without_time_gets_synthetic_time() {
 #[test]
 fn inkml_errors_are_typed() {
     let limits = InkLimits::default();
-    assert!(matches!(parse_inkml("<ink><trace>1 2", "x", &limits), Err(Error::Parse { .. })));
-    assert!(matches!(parse_inkml("<svg/>", "x", &limits), Err(Error::Parse { .. })));
-    assert!(matches!(parse_inkml("<ink><trace>1 a</trace></ink>", "x", &limits), Err(Error::Parse { .. })));
-    assert!(matches!(parse_inkml("<ink><trace>1</trace></ink>", "x", &limits), Err(Error::Parse { .. })));
+    assert!(matches!(
+        parse_inkml("<ink><trace>1 2", "x", &limits),
+        Err(Error::Parse { .. })
+    ));
+    assert!(matches!(
+        parse_inkml("<svg/>", "x", &limits),
+        Err(Error::Parse { .. })
+    ));
+    assert!(matches!(
+        parse_inkml("<ink><trace>1 a</trace></ink>", "x", &limits),
+        Err(Error::Parse { .. })
+    ));
+    assert!(matches!(
+        parse_inkml("<ink><trace>1</trace></ink>", "x", &limits),
+        Err(Error::Parse { .. })
+    ));
     assert!(matches!(
         parse_inkml("<ink></ink>", "x", &limits),
-        Err(Error::InkAt { source: InkError::NoStrokes, .. })
+        Err(Error::InkAt {
+            source: InkError::NoStrokes,
+            ..
+        })
     ));
     assert!(matches!(
         parse_inkml("<ink><trace>NaN 1</trace></ink>", "x", &limits),
-        Err(Error::InkAt { source: InkError::NonFinite { .. }, .. })
+        Err(Error::InkAt {
+            source: InkError::NonFinite { .. },
+            ..
+        })
     ));
 }
 
 #[test]
 fn missing_time_is_synthesized() {
     let r = read_one(r#"{"strokes":[{"x":[0,1],"y":[0,1]},{"x":[2],"y":[2]}]}"#).unwrap();
-    let ts: Vec<f64> = r.ink.strokes().iter().flat_map(|s| s.points.iter().map(|p| p.t)).collect();
+    let ts: Vec<f64> = r
+        .ink
+        .strokes()
+        .iter()
+        .flat_map(|s| s.points.iter().map(|p| p.t))
+        .collect();
     assert_eq!(ts, [0.0, 10.0, 30.0]);
     assert_eq!(r.id, "0");
 }
 
 #[test]
 fn numeric_ids_are_kept_and_missing_ids_become_the_index() {
-    let text = "{\"id\":7,\"strokes\":[{\"x\":[0],\"y\":[0]}]}\n\n{\"strokes\":[{\"x\":[0],\"y\":[0]}]}\n";
+    let text =
+        "{\"id\":7,\"strokes\":[{\"x\":[0],\"y\":[0]}]}\n\n{\"strokes\":[{\"x\":[0],\"y\":[0]}]}\n";
     let ids: Vec<String> = JsonlReader::new(text.as_bytes(), InkLimits::default())
         .map(|r| r.unwrap().id)
         .collect();
@@ -132,22 +167,43 @@ fn numeric_ids_are_kept_and_missing_ids_become_the_index() {
 #[test]
 fn bad_inks_get_typed_errors() {
     assert_eq!(ink_error(r#"{"strokes":[]}"#), InkError::NoStrokes);
-    assert_eq!(ink_error(r#"{"strokes":[{"x":[],"y":[]}]}"#), InkError::EmptyStroke { stroke: 0 });
+    assert_eq!(
+        ink_error(r#"{"strokes":[{"x":[],"y":[]}]}"#),
+        InkError::EmptyStroke { stroke: 0 }
+    );
     assert_eq!(
         ink_error(r#"{"strokes":[{"x":[1,2],"y":[1]}]}"#),
-        InkError::LengthMismatch { stroke: 0, x: 2, y: 1, t: 0 }
+        InkError::LengthMismatch {
+            stroke: 0,
+            x: 2,
+            y: 1,
+            t: 0
+        }
     );
     assert_eq!(
         ink_error(r#"{"strokes":[{"x":[1,2],"y":[1,2],"t":[5]}]}"#),
-        InkError::LengthMismatch { stroke: 0, x: 2, y: 2, t: 1 }
+        InkError::LengthMismatch {
+            stroke: 0,
+            x: 2,
+            y: 2,
+            t: 1
+        }
     );
     assert!(matches!(
         ink_error(r#"{"strokes":[{"x":[1,2],"y":[1,2],"t":[5,4]}]}"#),
-        InkError::TimeBackwards { stroke: 0, point: 1, .. }
+        InkError::TimeBackwards {
+            stroke: 0,
+            point: 1,
+            ..
+        }
     ));
     assert!(matches!(
         ink_error(r#"{"strokes":[{"x":[1],"y":[1],"t":[5]},{"x":[1],"y":[1],"t":[4]}]}"#),
-        InkError::TimeBackwards { stroke: 1, point: 0, .. }
+        InkError::TimeBackwards {
+            stroke: 1,
+            point: 0,
+            ..
+        }
     ));
     assert!(matches!(
         ink_error(r#"{"strokes":[{"x":[1e300],"y":[1]}]}"#),
@@ -168,21 +224,48 @@ fn malformed_json_names_its_line() {
         }
     }
     // Infinity is not JSON, NaN neither: both are parse errors.
-    assert!(matches!(read_one(r#"{"strokes":[{"x":[NaN],"y":[0]}]}"#), Err(Error::Parse { .. })));
+    assert!(matches!(
+        read_one(r#"{"strokes":[{"x":[NaN],"y":[0]}]}"#),
+        Err(Error::Parse { .. })
+    ));
 }
 
 #[test]
 fn limits_reject_absurd_sizes() {
-    let limits = InkLimits { max_points: 3, max_strokes: 2, max_abs_value: 1e6 };
+    let limits = InkLimits {
+        max_points: 3,
+        max_strokes: 2,
+        max_abs_value: 1e6,
+    };
     let many_points = r#"{"strokes":[{"x":[1,2,3,4],"y":[1,2,3,4]}]}"#;
     let many_strokes = r#"{"strokes":[{"x":[1],"y":[1]},{"x":[1],"y":[1]},{"x":[1],"y":[1]}]}"#;
     let first = |t: &str| JsonlReader::new(t.as_bytes(), limits).next().unwrap();
-    assert!(matches!(first(many_points), Err(Error::InkAt { source: InkError::TooManyPoints { count: 4, limit: 3 }, .. })));
-    assert!(matches!(first(many_strokes), Err(Error::InkAt { source: InkError::TooManyStrokes { count: 3, limit: 2 }, .. })));
-    let long = format!("{{\"strokes\":[{{\"x\":[{}],\"y\":[0]}}]}}\n{{\"strokes\":[{{\"x\":[0],\"y\":[0]}}]}}", "0,".repeat(100));
-    let results: Vec<_> = JsonlReader::new(long.as_bytes(), limits).with_max_line_bytes(64).collect();
+    assert!(matches!(
+        first(many_points),
+        Err(Error::InkAt {
+            source: InkError::TooManyPoints { count: 4, limit: 3 },
+            ..
+        })
+    ));
+    assert!(matches!(
+        first(many_strokes),
+        Err(Error::InkAt {
+            source: InkError::TooManyStrokes { count: 3, limit: 2 },
+            ..
+        })
+    ));
+    let long = format!(
+        "{{\"strokes\":[{{\"x\":[{}],\"y\":[0]}}]}}\n{{\"strokes\":[{{\"x\":[0],\"y\":[0]}}]}}",
+        "0,".repeat(100)
+    );
+    let results: Vec<_> = JsonlReader::new(long.as_bytes(), limits)
+        .with_max_line_bytes(64)
+        .collect();
     assert!(matches!(results[0], Err(Error::Parse { .. })));
-    assert!(results[1].is_ok(), "reading goes on after an over-long line");
+    assert!(
+        results[1].is_ok(),
+        "reading goes on after an over-long line"
+    );
 }
 
 #[test]

@@ -28,6 +28,9 @@ enum Command {
     Fit {
         /// Ink file (JSONL, .jsonl.gz or InkML; `-` for standard input).
         input: PathBuf,
+        /// Print only totals (inks, points, curves per ink, points per curve, mean error, speed).
+        #[arg(long)]
+        summary: bool,
         #[command(flatten)]
         features: FeatureArgs,
     },
@@ -170,7 +173,11 @@ impl FeatureArgs {
 fn main() {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Fit { input, features } => cmd_fit(&input, features),
+        Command::Fit {
+            input,
+            summary,
+            features,
+        } => cmd_fit(&input, summary, features),
         Command::Render {
             input,
             out,
@@ -202,11 +209,15 @@ fn main() {
 }
 
 fn open(path: &Path) -> anyhow::Result<Box<dyn Iterator<Item = inkjot::Result<InkRecord>>>> {
-    read_ink_file(path, InkLimits::default()).with_context(|| format!("cannot read {}", path.display()))
+    read_ink_file(path, InkLimits::default())
+        .with_context(|| format!("cannot read {}", path.display()))
 }
 
-fn cmd_fit(input: &Path, features: FeatureArgs) -> anyhow::Result<()> {
+fn cmd_fit(input: &Path, summary: bool, features: FeatureArgs) -> anyhow::Result<()> {
     let config = features.config()?;
+    if summary {
+        return fit_summary(input, &config);
+    }
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     for (index, record) in open(input)?.enumerate() {
@@ -230,6 +241,33 @@ fn cmd_fit(input: &Path, features: FeatureArgs) -> anyhow::Result<()> {
         writeln!(out, "{line}")?;
     }
     out.flush()?;
+    Ok(())
+}
+
+fn fit_summary(input: &Path, config: &FeatureConfig) -> anyhow::Result<()> {
+    let records: Vec<InkRecord> = open(input)?.filter_map(Result::ok).collect();
+    let start = Instant::now();
+    let fitted: Vec<Vec<inkjot::features::Curve>> =
+        records.iter().map(|r| fit_ink(&r.ink, config)).collect();
+    let seconds = start.elapsed().as_secs_f64();
+    let points: usize = records.iter().map(|r| r.ink.point_count()).sum();
+    let curves: usize = fitted.iter().map(Vec::len).sum();
+    let pen_down: Vec<&inkjot::features::Curve> =
+        fitted.iter().flatten().filter(|c| !c.pen_up).collect();
+    let mean_error =
+        pen_down.iter().map(|c| c.rms_error).sum::<f64>() / pen_down.len().max(1) as f64;
+    let report = serde_json::json!({
+        "inks": records.len(),
+        "points": points,
+        "curves": curves,
+        "pen_down_curves": pen_down.len(),
+        "curves_per_ink": curves as f64 / records.len().max(1) as f64,
+        "points_per_pen_down_curve": points as f64 / pen_down.len().max(1) as f64,
+        "mean_rms_error": mean_error,
+        "points_per_second": points as f64 / seconds,
+        "threads": 1,
+    });
+    println!("{report}");
     Ok(())
 }
 
@@ -310,13 +348,19 @@ fn cmd_featurize(
                                         vec![featurize(ink, &config)]
                                     } else {
                                         let mut rng = SplitMix64::new(
-                                            seed ^ (*index as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15),
+                                            seed ^ (*index as u64)
+                                                .wrapping_mul(0x9E37_79B9_7F4A_7C15),
                                         );
                                         (0..copies)
                                             .map(|_| {
-                                                augment(ink, &AugmentConfig::default(), &mut rng, &limits)
-                                                    .map(|a| featurize(&a, &config))
-                                                    .unwrap_or_else(|_| featurize(ink, &config))
+                                                augment(
+                                                    ink,
+                                                    &AugmentConfig::default(),
+                                                    &mut rng,
+                                                    &limits,
+                                                )
+                                                .map(|a| featurize(&a, &config))
+                                                .unwrap_or_else(|_| featurize(ink, &config))
                                             })
                                             .collect()
                                     };
@@ -326,7 +370,10 @@ fn cmd_featurize(
                         })
                     })
                     .collect();
-                handles.into_iter().map(|h| h.join().unwrap_or_default()).collect()
+                handles
+                    .into_iter()
+                    .map(|h| h.join().unwrap_or_default())
+                    .collect()
             });
             for (id, label, rows) in results.into_iter().flatten() {
                 for r in rows {
@@ -345,7 +392,8 @@ fn cmd_featurize(
             }
         }
     }
-    set.write(out).with_context(|| format!("cannot write {}", out.display()))?;
+    set.write(out)
+        .with_context(|| format!("cannot write {}", out.display()))?;
     eprintln!(
         "inkjot featurize: wrote {} inks ({} curves, {:.1} per ink) to {} in {:.1}s; {} unreadable, {} unlabelled skipped",
         set.len(),
@@ -364,7 +412,9 @@ fn cmd_recognize(input: &Path, args: &RecognizerArgs) -> anyhow::Result<()> {
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     for (index, record) in open(input)?.enumerate() {
-        let line = match record.and_then(|r| Ok((r.id.clone(), recognizer.recognize(&r.ink, &options)?))) {
+        let line = match record
+            .and_then(|r| Ok((r.id.clone(), recognizer.recognize(&r.ink, &options)?)))
+        {
             Ok((id, result)) => serde_json::json!({ "id": id, "candidates": result.candidates }),
             Err(e) => serde_json::json!({ "id": index.to_string(), "error": e.to_string() }),
         };
@@ -405,7 +455,11 @@ fn cmd_eval(
         counts.add(record.label.as_deref().unwrap_or_default(), best);
         if !json && last_report.elapsed().as_secs_f64() > 5.0 {
             last_report = Instant::now();
-            eprintln!("inkjot eval: {} inks, CER {:.4}", counts.samples, counts.cer());
+            eprintln!(
+                "inkjot eval: {} inks, CER {:.4}",
+                counts.samples,
+                counts.cer()
+            );
         }
     }
     if counts.samples == 0 {

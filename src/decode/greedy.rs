@@ -30,7 +30,10 @@ pub fn greedy(logprobs: &LogProbs, alphabet: &[String]) -> Candidate {
         let (best, value) = row
             .iter()
             .enumerate()
-            .fold((0, f32::NEG_INFINITY), |acc, (i, &v)| if v > acc.1 { (i, v) } else { acc });
+            .fold(
+                (0, f32::NEG_INFINITY),
+                |acc, (i, &v)| if v > acc.1 { (i, v) } else { acc },
+            );
         score += value;
         if best != 0 && best != previous {
             if let Some(symbol) = alphabet.get(best) {

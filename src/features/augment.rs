@@ -129,6 +129,10 @@ pub fn augment(
         // Rounding can reorder equal times by an ulp; keep time non-decreasing.
         let t = warp(p.t).max(previous_t);
         previous_t = t;
-        crate::ink::Point { x: x + cx, y: y + cy, t }
+        crate::ink::Point {
+            x: x + cx,
+            y: y + cy,
+            t,
+        }
     })
 }

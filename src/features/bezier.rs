@@ -105,7 +105,12 @@ pub fn fit_strokes(strokes: &[Vec<NormPoint>], config: &FitConfig) -> Vec<Curve>
         };
         if let Some(end) = previous_end {
             let gap = distance2(end, first).sqrt();
-            curves.push(Curve::line([end[0], end[1], 0.0], [first[0], first[1], gap], true, 0));
+            curves.push(Curve::line(
+                [end[0], end[1], 0.0],
+                [first[0], first[1], gap],
+                true,
+                0,
+            ));
         }
         fit_range(&points, 0, points.len() - 1, config, &mut curves);
         previous_end = Some(last);
@@ -208,7 +213,10 @@ fn farthest_from_chord(seg: &[P3]) -> usize {
 fn initial_parameters(seg: &[P3]) -> Vec<f64> {
     let (t0, t1) = (seg[0][2], seg[seg.len() - 1][2]);
     if t1 - t0 > 1e-12 {
-        return seg.iter().map(|p| ((p[2] - t0) / (t1 - t0)).clamp(0.0, 1.0)).collect();
+        return seg
+            .iter()
+            .map(|p| ((p[2] - t0) / (t1 - t0)).clamp(0.0, 1.0))
+            .collect();
     }
     chord_parameters(seg)
 }
@@ -283,10 +291,10 @@ fn point_errors(seg: &[P3], s: &[f64], ctrl: &[P3; 4]) -> Vec<f64> {
 
 /// Largest error (as a distance) and its index.
 fn max_error(squared: &[f64]) -> (f64, usize) {
-    let (e, i) = squared
-        .iter()
-        .enumerate()
-        .fold((0.0, 0), |best, (i, &e)| if e > best.0 { (e, i) } else { best });
+    let (e, i) = squared.iter().enumerate().fold(
+        (0.0, 0),
+        |best, (i, &e)| if e > best.0 { (e, i) } else { best },
+    );
     (e.sqrt(), i)
 }
 
@@ -321,7 +329,9 @@ fn eval_control(p: &[P3; 4], s: f64) -> P3 {
 fn eval_derivatives(p: &[P3; 4], s: f64) -> (P3, P3, P3) {
     let u = 1.0 - s;
     let d1 = std::array::from_fn(|c| {
-        3.0 * (u * u * (p[1][c] - p[0][c]) + 2.0 * u * s * (p[2][c] - p[1][c]) + s * s * (p[3][c] - p[2][c]))
+        3.0 * (u * u * (p[1][c] - p[0][c])
+            + 2.0 * u * s * (p[2][c] - p[1][c])
+            + s * s * (p[3][c] - p[2][c]))
     });
     let d2 = std::array::from_fn(|c| {
         6.0 * (u * (p[2][c] - 2.0 * p[1][c] + p[0][c]) + s * (p[3][c] - 2.0 * p[2][c] + p[1][c]))
@@ -357,7 +367,10 @@ mod tests {
     use approx::assert_abs_diff_eq;
 
     fn stroke(points: &[(f64, f64, f64)]) -> Vec<NormPoint> {
-        points.iter().map(|&(x, y, t)| NormPoint { x, y, t }).collect()
+        points
+            .iter()
+            .map(|&(x, y, t)| NormPoint { x, y, t })
+            .collect()
     }
 
     fn precise() -> FitConfig {
@@ -371,12 +384,7 @@ mod tests {
     #[test]
     fn recovers_a_densely_sampled_cubic() {
         let ctrl = [[0.0, 0.0], [0.3, 0.8], [0.9, 0.9], [1.2, 0.1]];
-        let curve = Curve::from_control(
-            ctrl.map(|[x, y]| [x, y, 0.0]),
-            false,
-            0.0,
-            0,
-        );
+        let curve = Curve::from_control(ctrl.map(|[x, y]| [x, y, 0.0]), false, 0.0, 0);
         let n = 200;
         let points: Vec<(f64, f64, f64)> = (0..n)
             .map(|i| {
@@ -396,7 +404,9 @@ mod tests {
 
     #[test]
     fn a_straight_line_is_one_straight_curve() {
-        let points: Vec<_> = (0..20).map(|i| (i as f64 * 0.1, i as f64 * 0.05, i as f64 * 10.0)).collect();
+        let points: Vec<_> = (0..20)
+            .map(|i| (i as f64 * 0.1, i as f64 * 0.05, i as f64 * 10.0))
+            .collect();
         let curves = fit_strokes(&[stroke(&points)], &FitConfig::default());
         assert_eq!(curves.len(), 1);
         let c = curves[0].control;
@@ -440,7 +450,9 @@ mod tests {
     #[test]
     fn a_retrace_is_split_at_its_turning_point() {
         // Up and straight back down: chord 0, path 2.
-        let mut points: Vec<_> = (0..=10).map(|i| (0.0, -(i as f64) * 0.1, i as f64)).collect();
+        let mut points: Vec<_> = (0..=10)
+            .map(|i| (0.0, -(i as f64) * 0.1, i as f64))
+            .collect();
         points.extend((1..=10).map(|i| (0.0, -1.0 + i as f64 * 0.1, 10.0 + i as f64)));
         let curves = fit_strokes(&[stroke(&points)], &FitConfig::default());
         assert!(curves.len() >= 2, "{curves:?}");
@@ -451,12 +463,19 @@ mod tests {
     fn a_hook_is_fitted_within_tolerance() {
         // A vertical stem ending in a sharp hook to the left.
         let mut points: Vec<_> = (0..=20).map(|i| (0.0, i as f64 * 0.05, i as f64)).collect();
-        points.extend((1..=5).map(|i| (-(i as f64) * 0.04, 1.0 - i as f64 * 0.02, 20.0 + i as f64)));
+        points
+            .extend((1..=5).map(|i| (-(i as f64) * 0.04, 1.0 - i as f64 * 0.02, 20.0 + i as f64)));
         let config = FitConfig::default();
         let curves = fit_strokes(&[stroke(&points)], &config);
-        assert!(curves.len() >= 2, "a sharp corner needs a split: {curves:?}");
+        assert!(
+            curves.len() >= 2,
+            "a sharp corner needs a split: {curves:?}"
+        );
         let joined: Vec<[f64; 2]> = curves.iter().map(|c| c.control[3]).collect();
-        assert!(joined.contains(&[-0.2, 0.9]), "last curve ends at the last point");
+        assert!(
+            joined.contains(&[-0.2, 0.9]),
+            "last curve ends at the last point"
+        );
         for c in &curves {
             assert!(c.rms_error <= config.max_error);
         }

@@ -40,7 +40,8 @@ impl FeatureSet {
     /// Adds one ink's feature rows with its id and label.
     pub fn push(&mut self, id: &str, label: &str, rows: &[[f32; FEATURE_DIM]]) {
         self.features.extend(rows.iter().flatten());
-        self.offsets.push((self.features.len() / FEATURE_DIM) as i64);
+        self.offsets
+            .push((self.features.len() / FEATURE_DIM) as i64);
         self.labels.extend_from_slice(label.as_bytes());
         self.label_offsets.push(self.labels.len() as i64);
         self.ids.extend_from_slice(id.as_bytes());
@@ -69,12 +70,30 @@ impl FeatureSet {
         let label_offsets = i64_bytes(&self.label_offsets);
         let id_offsets = i64_bytes(&self.id_offsets);
         let views = [
-            ("features", TensorView::new(Dtype::F32, vec![self.curve_count(), FEATURE_DIM], &features)),
-            ("offsets", TensorView::new(Dtype::I64, vec![self.offsets.len()], &offsets)),
-            ("labels", TensorView::new(Dtype::U8, vec![self.labels.len()], &self.labels)),
-            ("label_offsets", TensorView::new(Dtype::I64, vec![self.label_offsets.len()], &label_offsets)),
-            ("ids", TensorView::new(Dtype::U8, vec![self.ids.len()], &self.ids)),
-            ("id_offsets", TensorView::new(Dtype::I64, vec![self.id_offsets.len()], &id_offsets)),
+            (
+                "features",
+                TensorView::new(Dtype::F32, vec![self.curve_count(), FEATURE_DIM], &features),
+            ),
+            (
+                "offsets",
+                TensorView::new(Dtype::I64, vec![self.offsets.len()], &offsets),
+            ),
+            (
+                "labels",
+                TensorView::new(Dtype::U8, vec![self.labels.len()], &self.labels),
+            ),
+            (
+                "label_offsets",
+                TensorView::new(Dtype::I64, vec![self.label_offsets.len()], &label_offsets),
+            ),
+            (
+                "ids",
+                TensorView::new(Dtype::U8, vec![self.ids.len()], &self.ids),
+            ),
+            (
+                "id_offsets",
+                TensorView::new(Dtype::I64, vec![self.id_offsets.len()], &id_offsets),
+            ),
         ];
         let mut tensors = Vec::with_capacity(views.len());
         for (name, view) in views {

@@ -6,7 +6,7 @@
 //! in document order), time units `s` and `ms` on the T channel, and a label from
 //! `<annotation type="truth">` (or the first `<annotation>`). Other elements are ignored.
 
-use super::{Ink, InkLimits, InkRecord};
+use super::{Ink, InkLimits, InkRecord, StrokeChannels};
 use crate::error::{Error, Location, Result};
 
 /// Prefix mode of one channel while decoding a trace.
@@ -33,17 +33,16 @@ struct ChannelState {
 /// assert_eq!(record.ink.point_count(), 3);
 /// ```
 pub fn parse_inkml(text: &str, id: &str, limits: &InkLimits) -> Result<InkRecord> {
-    let doc = roxmltree::Document::parse(text).map_err(|e| {
-        Error::parse(
-            e.pos().row as usize,
-            format!("malformed XML: {e}"),
-        )
-    })?;
+    let doc = roxmltree::Document::parse(text)
+        .map_err(|e| Error::parse(e.pos().row as usize, format!("malformed XML: {e}")))?;
     let root = doc.root_element();
     if root.tag_name().name() != "ink" {
         return Err(Error::parse(
             0,
-            format!("root element is <{}>, expected <ink>", root.tag_name().name()),
+            format!(
+                "root element is <{}>, expected <ink>",
+                root.tag_name().name()
+            ),
         ));
     }
     let mut channels: Vec<String> = vec!["X".into(), "Y".into()];
@@ -55,7 +54,10 @@ pub fn parse_inkml(text: &str, id: &str, limits: &InkLimits) -> Result<InkRecord
         match node.tag_name().name() {
             "traceFormat" => {
                 channels.clear();
-                for channel in node.children().filter(|c| c.has_tag_name(("http://www.w3.org/2003/InkML", "channel")) || c.tag_name().name() == "channel") {
+                for channel in node.children().filter(|c| {
+                    c.has_tag_name(("http://www.w3.org/2003/InkML", "channel"))
+                        || c.tag_name().name() == "channel"
+                }) {
                     let name = channel.attribute("name").unwrap_or_default().to_string();
                     if name == "T" {
                         time_scale = match channel.attribute("units") {
@@ -84,7 +86,9 @@ pub fn parse_inkml(text: &str, id: &str, limits: &InkLimits) -> Result<InkRecord
                 point_count += stroke.0.len();
                 if point_count > limits.max_points {
                     return Err(Error::InkAt {
-                        location: Location { line: line_of(&doc, node) },
+                        location: Location {
+                            line: line_of(&doc, node),
+                        },
                         source: crate::error::InkError::TooManyPoints {
                             count: point_count,
                             limit: limits.max_points,
@@ -117,11 +121,15 @@ fn line_of(doc: &roxmltree::Document, node: roxmltree::Node) -> usize {
     doc.text_pos_at(node.range().start).row as usize
 }
 
-type Channels = (Vec<f64>, Vec<f64>, Option<Vec<f64>>);
-
-fn parse_trace(text: &str, channels: &[String], time_scale: f64) -> Result<Channels, String> {
-    let ix = channels.iter().position(|c| c == "X").ok_or("traceFormat has no X channel")?;
-    let iy = channels.iter().position(|c| c == "Y").ok_or("traceFormat has no Y channel")?;
+fn parse_trace(text: &str, channels: &[String], time_scale: f64) -> Result<StrokeChannels, String> {
+    let ix = channels
+        .iter()
+        .position(|c| c == "X")
+        .ok_or("traceFormat has no X channel")?;
+    let iy = channels
+        .iter()
+        .position(|c| c == "Y")
+        .ok_or("traceFormat has no Y channel")?;
     let it = channels.iter().position(|c| c == "T");
     let mut state: Vec<ChannelState> = channels
         .iter()
@@ -195,7 +203,10 @@ fn tokenize(point: &str) -> Vec<String> {
             if !current.is_empty() {
                 tokens.push(std::mem::take(&mut current));
             }
-        } else if starts_new && !current.is_empty() && !current.chars().all(|c| matches!(c, '!' | '\'' | '"')) {
+        } else if starts_new
+            && !current.is_empty()
+            && !current.chars().all(|c| matches!(c, '!' | '\'' | '"'))
+        {
             tokens.push(std::mem::take(&mut current));
             current.push(c);
         } else {

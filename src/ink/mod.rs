@@ -55,6 +55,9 @@ impl Default for InkLimits {
     }
 }
 
+/// One stroke as separate channel arrays: x, y and, when known, t.
+pub type StrokeChannels = (Vec<f64>, Vec<f64>, Option<Vec<f64>>);
+
 /// Time step, in milliseconds, used where an input gives no time.
 pub const SYNTHETIC_TIME_STEP_MS: f64 = 10.0;
 
@@ -134,7 +137,7 @@ impl Ink {
     /// time is synthesized at [`SYNTHETIC_TIME_STEP_MS`] per point, continuing from the previous
     /// stroke with a gap of two steps.
     pub fn from_channels(
-        channels: Vec<(Vec<f64>, Vec<f64>, Option<Vec<f64>>)>,
+        channels: Vec<StrokeChannels>,
         limits: &InkLimits,
     ) -> Result<Ink, InkError> {
         if channels.len() > limits.max_strokes {

@@ -82,7 +82,10 @@ pub fn parse(bytes: &[u8]) -> Result<ModelParts> {
             .ok_or_else(|| bad(format!("metadata `{key}` is missing")))
     };
     if get("format")? != "inkjot-model" {
-        return Err(bad(format!("format is `{}`, expected `inkjot-model`", get("format")?)));
+        return Err(bad(format!(
+            "format is `{}`, expected `inkjot-model`",
+            get("format")?
+        )));
     }
     if get("version")? != FORMAT_VERSION {
         return Err(bad(format!(
@@ -90,7 +93,8 @@ pub fn parse(bytes: &[u8]) -> Result<ModelParts> {
             get("version")?
         )));
     }
-    let raw: RawArch = serde_json::from_str(get("arch")?).map_err(|e| bad(format!("bad `arch`: {e}")))?;
+    let raw: RawArch =
+        serde_json::from_str(get("arch")?).map_err(|e| bad(format!("bad `arch`: {e}")))?;
     if raw.kind != "bi-qrnn" {
         return Err(bad(format!("architecture `{}` is not supported", raw.kind)));
     }
@@ -101,13 +105,22 @@ pub fn parse(bytes: &[u8]) -> Result<ModelParts> {
         input_dim: raw.input_dim,
     };
     if arch.layers == 0 || arch.layers > MAX_LAYERS {
-        return Err(bad(format!("{} layers (1..={MAX_LAYERS} allowed)", arch.layers)));
+        return Err(bad(format!(
+            "{} layers (1..={MAX_LAYERS} allowed)",
+            arch.layers
+        )));
     }
     if arch.hidden == 0 || arch.hidden > MAX_HIDDEN {
-        return Err(bad(format!("hidden size {} (1..={MAX_HIDDEN} allowed)", arch.hidden)));
+        return Err(bad(format!(
+            "hidden size {} (1..={MAX_HIDDEN} allowed)",
+            arch.hidden
+        )));
     }
     if arch.kernel == 0 || arch.kernel > MAX_KERNEL {
-        return Err(bad(format!("kernel width {} (1..={MAX_KERNEL} allowed)", arch.kernel)));
+        return Err(bad(format!(
+            "kernel width {} (1..={MAX_KERNEL} allowed)",
+            arch.kernel
+        )));
     }
     if arch.input_dim != FEATURE_DIM {
         return Err(bad(format!(
@@ -118,7 +131,10 @@ pub fn parse(bytes: &[u8]) -> Result<ModelParts> {
     let alphabet: Vec<String> =
         serde_json::from_str(get("alphabet")?).map_err(|e| bad(format!("bad `alphabet`: {e}")))?;
     if alphabet.len() < 2 || alphabet.len() > MAX_SYMBOLS {
-        return Err(bad(format!("alphabet of {} symbols (2..={MAX_SYMBOLS} allowed)", alphabet.len())));
+        return Err(bad(format!(
+            "alphabet of {} symbols (2..={MAX_SYMBOLS} allowed)",
+            alphabet.len()
+        )));
     }
     let feature_mean = float_list(get("feature_mean")?, "feature_mean", FEATURE_DIM)?;
     let feature_std = float_list(get("feature_std")?, "feature_std", FEATURE_DIM)?;
@@ -130,8 +146,18 @@ pub fn parse(bytes: &[u8]) -> Result<ModelParts> {
     let mut layers = Vec::with_capacity(arch.layers);
     for l in 0..arch.layers {
         let d_in = if l == 0 { arch.input_dim } else { 2 * h };
-        let fwd = dense(&tensors, &format!("qrnn.{l}.fwd"), 3 * h, arch.kernel * d_in)?;
-        let bwd = dense(&tensors, &format!("qrnn.{l}.bwd"), 3 * h, arch.kernel * d_in)?;
+        let fwd = dense(
+            &tensors,
+            &format!("qrnn.{l}.fwd"),
+            3 * h,
+            arch.kernel * d_in,
+        )?;
+        let bwd = dense(
+            &tensors,
+            &format!("qrnn.{l}.bwd"),
+            3 * h,
+            arch.kernel * d_in,
+        )?;
         layers.push([fwd, bwd]);
     }
     let output = dense(&tensors, "out", alphabet.len(), 2 * h)?;
@@ -150,31 +176,61 @@ fn float_list(text: &str, key: &str, len: usize) -> Result<Vec<f32>> {
     let values: Vec<f32> =
         serde_json::from_str(text).map_err(|e| Error::Model(format!("bad `{key}`: {e}")))?;
     if values.len() != len || values.iter().any(|v| !v.is_finite()) {
-        return Err(Error::Model(format!("`{key}` must hold {len} finite numbers")));
+        return Err(Error::Model(format!(
+            "`{key}` must hold {len} finite numbers"
+        )));
     }
     Ok(values)
 }
 
 /// Reads `{prefix}.weight` (f32) or `{prefix}.weight_q` + `.weight_scale` (int8) and `{prefix}.bias`.
 fn dense(tensors: &SafeTensors, prefix: &str, rows: usize, cols: usize) -> Result<Dense> {
-    let weights = if tensors.names().iter().any(|n| *n == &format!("{prefix}.weight_q")) {
-        let q = tensor(tensors, &format!("{prefix}.weight_q"), Dtype::I8, &[rows, cols])?;
-        let scale = f32s(&tensor(tensors, &format!("{prefix}.weight_scale"), Dtype::F32, &[rows])?);
+    let weights = if tensors
+        .names()
+        .iter()
+        .any(|n| *n == &format!("{prefix}.weight_q"))
+    {
+        let q = tensor(
+            tensors,
+            &format!("{prefix}.weight_q"),
+            Dtype::I8,
+            &[rows, cols],
+        )?;
+        let scale = f32s(&tensor(
+            tensors,
+            &format!("{prefix}.weight_scale"),
+            Dtype::F32,
+            &[rows],
+        )?);
         if scale.iter().any(|s| !s.is_finite() || *s < 0.0) {
-            return Err(Error::Model(format!("{prefix}.weight_scale has invalid values")));
+            return Err(Error::Model(format!(
+                "{prefix}.weight_scale has invalid values"
+            )));
         }
         Weights::Int8 {
             q: q.iter().map(|&b| b as i8).collect(),
             scale,
         }
     } else {
-        let w = f32s(&tensor(tensors, &format!("{prefix}.weight"), Dtype::F32, &[rows, cols])?);
+        let w = f32s(&tensor(
+            tensors,
+            &format!("{prefix}.weight"),
+            Dtype::F32,
+            &[rows, cols],
+        )?);
         if w.iter().any(|v| !v.is_finite()) {
-            return Err(Error::Model(format!("{prefix}.weight has non-finite values")));
+            return Err(Error::Model(format!(
+                "{prefix}.weight has non-finite values"
+            )));
         }
         Weights::F32(w)
     };
-    let bias = f32s(&tensor(tensors, &format!("{prefix}.bias"), Dtype::F32, &[rows])?);
+    let bias = f32s(&tensor(
+        tensors,
+        &format!("{prefix}.bias"),
+        Dtype::F32,
+        &[rows],
+    )?);
     Ok(Dense {
         rows,
         cols,

@@ -43,15 +43,25 @@ impl Dense {
         output.resize(frames * self.rows, 0.0);
         match &self.weights {
             Weights::F32(w) => {
-                for (x, out) in input.chunks_exact(self.cols).zip(output.chunks_exact_mut(self.rows)) {
-                    for ((o, wr), b) in out.iter_mut().zip(w.chunks_exact(self.cols)).zip(&self.bias) {
+                for (x, out) in input
+                    .chunks_exact(self.cols)
+                    .zip(output.chunks_exact_mut(self.rows))
+                {
+                    for ((o, wr), b) in out
+                        .iter_mut()
+                        .zip(w.chunks_exact(self.cols))
+                        .zip(&self.bias)
+                    {
                         *o = dot_f32(wr, x) + b;
                     }
                 }
             }
             Weights::Int8 { q, scale } => {
                 let mut xq = vec![0i8; self.cols];
-                for (x, out) in input.chunks_exact(self.cols).zip(output.chunks_exact_mut(self.rows)) {
+                for (x, out) in input
+                    .chunks_exact(self.cols)
+                    .zip(output.chunks_exact_mut(self.rows))
+                {
                     let x_scale = quantize_frame(x, &mut xq);
                     for (((o, wr), s), b) in out
                         .iter_mut()
@@ -85,7 +95,10 @@ pub fn quantize_frame(x: &[f32], out: &mut [i8]) -> f32 {
 pub fn dot_f32(a: &[f32], b: &[f32]) -> f32 {
     let mut acc = [0.0f32; LANES];
     let chunks = a.len() / LANES * LANES;
-    for (ca, cb) in a[..chunks].chunks_exact(LANES).zip(b[..chunks].chunks_exact(LANES)) {
+    for (ca, cb) in a[..chunks]
+        .chunks_exact(LANES)
+        .zip(b[..chunks].chunks_exact(LANES))
+    {
         for i in 0..LANES {
             acc[i] += ca[i] * cb[i];
         }
@@ -101,7 +114,10 @@ pub fn dot_f32(a: &[f32], b: &[f32]) -> f32 {
 pub fn dot_i8(a: &[i8], b: &[i8]) -> i32 {
     let mut acc = [0i32; LANES];
     let chunks = a.len() / LANES * LANES;
-    for (ca, cb) in a[..chunks].chunks_exact(LANES).zip(b[..chunks].chunks_exact(LANES)) {
+    for (ca, cb) in a[..chunks]
+        .chunks_exact(LANES)
+        .zip(b[..chunks].chunks_exact(LANES))
+    {
         for i in 0..LANES {
             acc[i] += i32::from(ca[i]) * i32::from(cb[i]);
         }

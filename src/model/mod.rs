@@ -58,7 +58,10 @@ impl Model {
     /// Reads and validates a model file.
     pub fn load(path: &Path) -> Result<Model> {
         let bytes = std::fs::read(path).map_err(|e| {
-            Error::Io(std::io::Error::new(e.kind(), format!("{}: {e}", path.display())))
+            Error::Io(std::io::Error::new(
+                e.kind(),
+                format!("{}: {e}", path.display()),
+            ))
         })?;
         Model::from_bytes(&bytes)
     }
@@ -106,7 +109,14 @@ impl Model {
         let mut scratch = qrnn::Scratch::default();
         let mut d_in = FEATURE_DIM;
         for convs in &self.layers {
-            x = qrnn::layer(convs, self.arch.kernel, self.arch.hidden, &x, d_in, &mut scratch);
+            x = qrnn::layer(
+                convs,
+                self.arch.kernel,
+                self.arch.hidden,
+                &x,
+                d_in,
+                &mut scratch,
+            );
             d_in = 2 * self.arch.hidden;
         }
         let mut logits = Vec::new();

@@ -72,13 +72,35 @@ pub fn layer(
 ) -> Vec<f32> {
     let frames = input.len() / d_in;
     let mut out = vec![0.0f32; frames * 2 * hidden];
-    direction(&convs[0], kernel, input, d_in, hidden, false, &mut out, 2 * hidden, 0, scratch);
+    direction(
+        &convs[0],
+        kernel,
+        input,
+        d_in,
+        hidden,
+        false,
+        &mut out,
+        2 * hidden,
+        0,
+        scratch,
+    );
     let mut reversed = std::mem::take(&mut scratch.reversed);
     reversed.clear();
     for t in (0..frames).rev() {
         reversed.extend_from_slice(&input[t * d_in..(t + 1) * d_in]);
     }
-    direction(&convs[1], kernel, &reversed, d_in, hidden, true, &mut out, 2 * hidden, hidden, scratch);
+    direction(
+        &convs[1],
+        kernel,
+        &reversed,
+        d_in,
+        hidden,
+        true,
+        &mut out,
+        2 * hidden,
+        hidden,
+        scratch,
+    );
     scratch.reversed = reversed;
     out
 }
