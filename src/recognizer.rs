@@ -19,6 +19,10 @@ pub struct RecognizeOptions {
     pub nbest: usize,
     /// The area the user wrote in, for scale normalization.
     pub writing_area: WritingArea,
+    /// Text before the cursor (the last ~20 characters are used) to condition the language model.
+    pub pre_context: String,
+    /// Decode with the language model when the recognizer has one (false: greedy, no LM).
+    pub use_lm: bool,
 }
 
 impl Default for RecognizeOptions {
@@ -26,6 +30,8 @@ impl Default for RecognizeOptions {
         RecognizeOptions {
             nbest: 5,
             writing_area: WritingArea::Auto,
+            pre_context: String::new(),
+            use_lm: true,
         }
     }
 }
@@ -64,6 +70,11 @@ impl Recognizer {
             model,
             features: FeatureConfig::default(),
         }
+    }
+
+    /// A recognizer from the bytes of a model file (apps that ship the model inside their package).
+    pub fn from_bytes(model: &[u8]) -> Result<Self> {
+        Ok(Recognizer::new(Model::from_bytes(model)?))
     }
 
     /// Loads the model file at `path`.

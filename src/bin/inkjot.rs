@@ -135,6 +135,7 @@ impl RecognizerArgs {
         let options = RecognizeOptions {
             nbest: self.nbest,
             writing_area: features.area,
+            ..RecognizeOptions::default()
         };
         Ok((recognizer, options))
     }
