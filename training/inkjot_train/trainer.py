@@ -137,6 +137,7 @@ def main(argv=None):
     args = build_parser().parse_args(argv)
     t_start = time.time()
     torch.set_num_threads(args.threads)
+    torch.set_flush_denormal(True)
     torch.manual_seed(args.seed)
     run_dir = args.run_dir or os.path.join(REPO_ROOT, "training", "runs", args.name)
     os.makedirs(run_dir, exist_ok=True)
