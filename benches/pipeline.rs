@@ -82,5 +82,72 @@ fn model(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, features, model);
+/// CTC beam search with the English LM (`models/en`) per word, on synthetic network output over
+/// blank + printable ASCII (one noisy frame per character and a blank after it, 16-22 frames).
+fn decode(c: &mut Criterion) {
+    use inkjot::decode::{LanguagePack, LogProbs};
+    use inkjot::features::SplitMix64;
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("models/en");
+    let pack = match LanguagePack::load(&dir) {
+        Ok(pack) => pack,
+        Err(e) => {
+            eprintln!(
+                "no language pack at {} ({e}); skipping the decode benches",
+                dir.display()
+            );
+            return;
+        }
+    };
+    let alphabet: Vec<String> = std::iter::once(String::new())
+        .chain((' '..='~').map(String::from))
+        .collect();
+    let decoder = pack
+        .decoder(&alphabet)
+        .expect("decoder for printable ASCII");
+    let mut rng = SplitMix64::new(1);
+    let frame = |target: usize, rng: &mut SplitMix64| {
+        let logits: Vec<f64> = (0..alphabet.len())
+            .map(|i| rng.normal() + if i == target { 8.0 } else { 0.0 })
+            .collect();
+        let norm = logits.iter().map(|l| l.exp()).sum::<f64>().ln();
+        logits.into_iter().map(move |l| (l - norm) as f32)
+    };
+    let words = [
+        "handwriting",
+        "recognition",
+        "language",
+        "keyboard",
+        "morning",
+        "because",
+        "different",
+        "yesterday",
+        "probably",
+        "question",
+    ];
+    let matrices: Vec<LogProbs> = words
+        .iter()
+        .map(|w| {
+            let mut rows = Vec::new();
+            for ch in w.chars() {
+                let target = alphabet.iter().position(|s| s.starts_with(ch)).unwrap_or(0);
+                rows.extend(frame(target, &mut rng));
+                rows.extend(frame(0, &mut rng));
+            }
+            LogProbs::new(rows, alphabet.len()).expect("whole rows")
+        })
+        .collect();
+    let mut group = c.benchmark_group("decode");
+    group.throughput(Throughput::Elements(matrices.len() as u64));
+    group.bench_function(format!("beam_lm_en_{}_words", words.len()), |b| {
+        b.iter(|| {
+            matrices
+                .iter()
+                .map(|m| decoder.decode(m, "").map_or(0, |c| c.len()))
+                .sum::<usize>()
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, features, model, decode);
 criterion_main!(benches);

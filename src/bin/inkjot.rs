@@ -94,6 +94,11 @@ enum Command {
         #[command(flatten)]
         recognizer: RecognizerArgs,
     },
+    /// Character language models: build one from word frequencies, or measure one.
+    Lm {
+        #[command(subcommand)]
+        command: LmCommand,
+    },
 }
 
 #[derive(Args, Clone)]
@@ -202,6 +207,7 @@ fn main() {
             json,
             recognizer,
         } => cmd_eval(&input, kind.as_deref(), limit, json, &recognizer),
+        Command::Lm { command } => cmd_lm(command),
     };
     if let Err(e) = result {
         eprintln!("inkjot: {e:#}");
@@ -496,6 +502,113 @@ fn cmd_eval(
             percentile(0.99),
             unreadable
         );
+    }
+    Ok(())
+}
+
+#[derive(Subcommand)]
+enum LmCommand {
+    /// Build a character n-gram LM (an OpenFST binary acceptor, see `inkjot::decode::lm`) from a
+    /// word list and optional text; progress on stderr, a JSON report on stdout.
+    Build {
+        /// Word list: `word<TAB>count` per line (e.g. from scripts/export_wordfreq.py).
+        #[arg(long)]
+        words: PathBuf,
+        /// Running text, one sentence or paragraph per line (n-grams across words).
+        #[arg(long)]
+        text: Option<PathBuf>,
+        /// Weight of each text line relative to a word of count 1 (after the exponent).
+        #[arg(long, default_value_t = 1.0)]
+        text_weight: f64,
+        /// n-gram order (1 to 8).
+        #[arg(long, default_value_t = inkjot::decode::LmBuildConfig::default().order)]
+        order: usize,
+        /// Output file.
+        #[arg(long)]
+        out: PathBuf,
+        /// Keep at most this many n-grams of two or more characters (about 30 bytes each).
+        #[arg(long)]
+        max_ngrams: Option<usize>,
+        /// Prune n-grams of two or more characters with a smaller (exponentiated) count.
+        #[arg(long, default_value_t = 0.0)]
+        min_count: f64,
+        /// Word counts are raised to this power (0: each word once, 1: by frequency).
+        #[arg(long, default_value_t = inkjot::decode::LmBuildConfig::default().count_exponent)]
+        count_exponent: f64,
+        /// Probability of an unknown character in the unigram distribution.
+        #[arg(long, default_value_t = inkjot::decode::LmBuildConfig::default().unk_prob)]
+        unk_prob: f64,
+        /// Hold out this fraction of the words (by a hash of the word) and report the
+        /// perplexity on them; 0 for a model to ship.
+        #[arg(long, default_value_t = 0.0)]
+        heldout: f64,
+        /// Never hold out the list's first N words (the most frequent).
+        #[arg(long, default_value_t = 1000)]
+        heldout_skip: usize,
+    },
+    /// Per-character perplexity of an LM on a word list (each word from the start of a word,
+    /// followed by a space), weighted by count and per word type; JSON on stdout.
+    Eval {
+        /// The LM file.
+        #[arg(long)]
+        lm: PathBuf,
+        /// Word list: `word<TAB>count` per line.
+        #[arg(long)]
+        words: PathBuf,
+    },
+}
+
+fn cmd_lm(command: LmCommand) -> anyhow::Result<()> {
+    use inkjot::decode::{CharLm, LmBuildConfig, LmBuildJob, build_from_files, lm_build};
+    match command {
+        LmCommand::Build {
+            words,
+            text,
+            text_weight,
+            order,
+            out,
+            max_ngrams,
+            min_count,
+            count_exponent,
+            unk_prob,
+            heldout,
+            heldout_skip,
+        } => {
+            let job = LmBuildJob {
+                words,
+                text,
+                text_weight,
+                out,
+                config: LmBuildConfig {
+                    order,
+                    min_count,
+                    max_ngrams,
+                    count_exponent,
+                    unk_prob,
+                },
+                heldout,
+                heldout_skip,
+            };
+            let report = build_from_files(&job, &mut |line| eprintln!("inkjot lm build: {line}"))?;
+            eprintln!("inkjot lm build: done in {:.1}s", report.seconds);
+            println!("{}", serde_json::to_string(&report)?);
+        }
+        LmCommand::Eval { lm, words } => {
+            let model =
+                CharLm::load(&lm).with_context(|| format!("cannot load {}", lm.display()))?;
+            let list = lm_build::read_word_counts(&words)?;
+            let by_count = model.perplexity(list.iter().map(|(w, c)| (w.as_str(), *c)));
+            let by_type = model.perplexity(list.iter().map(|(w, _)| (w.as_str(), 1.0)));
+            let report = serde_json::json!({
+                "lm": lm,
+                "order": model.order(),
+                "states": model.num_states(),
+                "arcs": model.num_arcs(),
+                "weighted_by_count": by_count,
+                "per_type": by_type,
+            });
+            println!("{report}");
+        }
     }
     Ok(())
 }

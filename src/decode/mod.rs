@@ -1,11 +1,26 @@
 //! Stage 4: from the network's per-curve log-probabilities to ranked text candidates.
 //!
 //! The input is a [`LogProbs`] matrix (one row per curve, one column per alphabet symbol, column 0
-//! the CTC blank). [`greedy`] takes the best symbol per row and collapses repeats and blanks.
+//! the CTC blank).
+//!
+//! - [`greedy`] takes the best symbol per row and collapses repeats and blanks.
+//! - [`beam`]: CTC prefix beam search ([`BeamDecoder`], [`beam_search`]), optionally fused with a
+//!   character LM and started from the text before the cursor.
+//! - [`lm`]: the character n-gram LM at run time ([`CharLm`]), an OpenFST backoff acceptor.
+//! - [`lm_build`]: building that LM from word frequencies and text (`inkjot lm build`).
+//! - [`pack`]: language packs, `models/<lang>/{lm.fst, decoder.json}` ([`LanguagePack`]).
 
+pub mod beam;
 mod greedy;
+pub mod lm;
+pub mod lm_build;
+pub mod pack;
 
+pub use beam::{BeamConfig, BeamDecoder, Hypothesis, beam_search};
 pub use greedy::greedy;
+pub use lm::{CharLm, LmState, LmSymbol, Perplexity};
+pub use lm_build::{BuildReport, LmBuildConfig, LmBuildJob, NgramCounter, build_from_files};
+pub use pack::LanguagePack;
 
 /// A row-major `[frames, symbols]` matrix of natural-log probabilities; column 0 is the CTC blank.
 #[derive(Debug, Clone, PartialEq)]

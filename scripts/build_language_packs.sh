@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Builds the language packs models/<lang>/ from the wordfreq word lists:
+#   lm.fst          character 6-gram LM (OpenFST binary, see src/decode/lm.rs), <= ~2 MB
+#   lm-build.json   the build report (sizes, pruning threshold)
+#   decoder.json    beam-search settings (written only when missing, so tuned values stay)
+#   LICENSE         the word list's licence (CC BY-SA 4.0) and attribution
+#
+# Usage: scripts/build_language_packs.sh [LANG...]    (default: en de fr es it pt pl)
+# Needs python3 with `wordfreq` (pip install wordfreq) and cargo.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+LANGS=("$@")
+[ ${#LANGS[@]} -gt 0 ] || LANGS=(en de fr es it pt pl)
+WORDS=50000       # top words per language
+ORDER=6           # n-gram order
+MAX_NGRAMS=65000  # n-grams of 2+ characters kept (~30 bytes each in the file)
+
+cargo build --release --quiet --bin inkjot
+BIN="${CARGO_TARGET_DIR:-target}/release/inkjot"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+for lang in "${LANGS[@]}"; do
+  dir="models/$lang"
+  mkdir -p "$dir"
+  python3 scripts/export_wordfreq.py "$lang" "$WORDS" "$tmp/$lang.tsv"
+  "$BIN" lm build --words "$tmp/$lang.tsv" --order "$ORDER" --max-ngrams "$MAX_NGRAMS" \
+    --out "$dir/lm.fst" > "$dir/lm-build.json"
+  cp "$tmp/$lang.tsv.LICENSE" "$dir/LICENSE"
+  if [ ! -f "$dir/decoder.json" ]; then
+    cat > "$dir/decoder.json" <<'JSON'
+{
+  "beam_width": 12,
+  "lm_weight": 0.5,
+  "insertion_bonus": 0.5,
+  "nbest": 5,
+  "symbol_threshold": -10.0,
+  "max_symbols_per_frame": 24,
+  "complete_word": true
+}
+JSON
+  fi
+  echo "$lang: $(stat -c %s "$dir/lm.fst") bytes" >&2
+done

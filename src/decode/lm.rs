@@ -1,0 +1,894 @@
+//! The runtime character language model: an OpenFST backoff acceptor prepared for fast lookup.
+//!
+//! # File format
+//!
+//! An LM file is an OpenFST binary `VectorFst` with `standard` (tropical, `f32`) arcs, as written
+//! by [`lm_build`](super::lm_build) through rustfst and readable by OpenFST (`fstprint`,
+//! `fstinfo`):
+//!
+//! - **Labels are Unicode scalar values**: the arc label of a character is its code point
+//!   (`' '` = 32, `'a'` = 97). No symbol table is needed (one, if present, is ignored).
+//!   [`UNK_LABEL`] (U+FFFD) stands for every character the model has no arc for.
+//! - **Weights are `-ln p`** (natural log).
+//! - **Backoff arcs are epsilon arcs** (label 0), at most one per state, and must be read with
+//!   *failure* semantics, as in OpenGrm NGram: the backoff arc is taken only when the state has no
+//!   arc for the symbol. Plain epsilon semantics (OpenFST composition) over-counts slightly.
+//! - One state per history (the last `order - 1` characters or fewer). A space ends a word; the
+//!   start state is the history "a space", i.e. the start of a word. States whose history ends in
+//!   a space are final with weight 0, so the acceptor's language is text made of whole words;
+//!   the runtime ignores final weights.
+//!
+//! [`CharLm`] validates such a file (acyclic backoff, in-range states, finite weights, at most
+//! one backoff arc per state, labels that are characters) and converts it to flat sorted arrays.
+//! A lookup ([`CharLm::advance`]) binary-searches the state's arcs and follows the backoff chain;
+//! the state at the end of every chain (the unigram state) is stored as a dense table, so the last
+//! step costs one index.
+
+use std::path::Path;
+
+use rustfst::prelude::*;
+
+use crate::error::{Error, Result};
+
+/// The arc label standing for every character without an arc of its own: U+FFFD.
+pub const UNK_LABEL: u32 = 0xFFFD;
+
+/// The word separator. The LM's start state is the history "one space".
+pub const WORD_BOUNDARY: char = ' ';
+
+/// Cost (in nats) of a symbol that has no path at all, not even through [`UNK_LABEL`]; keeps
+/// every score finite.
+pub const NO_PATH_COST: f32 = 50.0;
+
+/// Largest LM file [`CharLm::load`] reads.
+pub const MAX_LM_BYTES: u64 = 512 << 20;
+
+/// How many characters of pre-context [`CharLm::state_after`] reads (the last ones).
+pub const MAX_CONTEXT_CHARS: usize = 20;
+
+const NONE: u32 = u32::MAX;
+const FST_MAGIC: i32 = 2_125_659_606;
+const SYMBOL_TABLE_MAGIC: i32 = 2_125_658_996;
+
+/// A state of a [`CharLm`]: the relevant history of the text read so far.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct LmState(pub(crate) u32);
+
+/// A character as the LM knows it (its compact index), from [`CharLm::symbol`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct LmSymbol(u32);
+
+/// A character n-gram model loaded from an OpenFST backoff acceptor (see the module docs).
+///
+/// Immutable once loaded and `Sync`: share one per language (e.g. in an `Arc`) between threads.
+///
+/// # Example
+/// ```
+/// use inkjot::decode::{CharLm, LmBuildConfig, NgramCounter};
+/// let config = LmBuildConfig { order: 3, ..LmBuildConfig::default() };
+/// let mut counter = NgramCounter::new(&config)?;
+/// counter.add_word("the", 100.0);
+/// counter.add_word("then", 10.0);
+/// let lm = CharLm::from_fst(&counter.build(&config)?.fst)?;
+/// let after_th = lm.state_after("th");
+/// let (ln_e, _) = lm.advance_char(after_th, 'e');
+/// let (ln_x, _) = lm.advance_char(after_th, 'x');
+/// assert!(ln_e > ln_x);
+/// # Ok::<(), inkjot::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct CharLm {
+    /// Label (code point) of each compact symbol, sorted.
+    labels: Vec<u32>,
+    unk: Option<u32>,
+    start: u32,
+    /// Arcs of state `s` are `arc_first[s]..arc_first[s + 1]`, sorted by symbol.
+    arc_first: Vec<u32>,
+    arc_symbol: Vec<u32>,
+    arc_cost: Vec<f32>,
+    arc_next: Vec<u32>,
+    /// When the model has at most 128 symbols: per state, bit `y` set when it has an arc for
+    /// symbol `y`, so a lookup is a bit test and a popcount instead of a binary search.
+    arc_mask: Vec<u128>,
+    backoff_state: Vec<u32>,
+    backoff_cost: Vec<f32>,
+    /// For states without a backoff arc: index into `dense` rows (`labels.len()` entries each).
+    dense_row: Vec<u32>,
+    dense_cost: Vec<f32>,
+    dense_next: Vec<u32>,
+    order: usize,
+}
+
+impl CharLm {
+    /// Reads an LM file (see the module docs for the format).
+    pub fn load(path: impl AsRef<Path>) -> Result<Self> {
+        use std::io::Read;
+        let path = path.as_ref();
+        let file = std::fs::File::open(path)?;
+        let mut bytes = Vec::new();
+        file.take(MAX_LM_BYTES + 1).read_to_end(&mut bytes)?;
+        if bytes.len() as u64 > MAX_LM_BYTES {
+            return Err(Error::Model(format!(
+                "{}: LM file larger than {MAX_LM_BYTES} bytes",
+                path.display()
+            )));
+        }
+        Self::from_bytes(&bytes).map_err(|e| match e {
+            Error::Model(m) => Error::Model(format!("{}: {m}", path.display())),
+            other => other,
+        })
+    }
+
+    /// Parses the bytes of an LM file (see the module docs for the format).
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        check_header(bytes)?;
+        // The header check above rules out the inputs rustfst is known to panic on; the unwind
+        // guard keeps any other malformed file an error rather than a crash.
+        let parsed = std::panic::catch_unwind(|| VectorFst::<TropicalWeight>::load(bytes))
+            .map_err(|_| Error::Model("malformed LM file".into()))?
+            .map_err(|e| Error::Model(format!("malformed LM file: {e}")))?;
+        Self::from_fst(&parsed)
+    }
+
+    /// Prepares an in-memory acceptor (e.g. fresh from [`NgramCounter::build`]) for lookup.
+    ///
+    /// [`NgramCounter::build`]: super::NgramCounter::build
+    pub fn from_fst(fst: &VectorFst<TropicalWeight>) -> Result<Self> {
+        let states = fst.num_states();
+        if states == 0 || states >= NONE as usize {
+            return Err(Error::Model(format!("LM has {states} states")));
+        }
+        let start = fst
+            .start()
+            .ok_or_else(|| Error::Model("LM has no start state".into()))?;
+        let mut labels = Vec::new();
+        for s in 0..states as u32 {
+            for tr in fst.get_trs(s).map_err(model)?.trs() {
+                if tr.ilabel != 0 {
+                    labels.push(tr.ilabel);
+                }
+            }
+        }
+        labels.sort_unstable();
+        labels.dedup();
+        if let Some(&bad) = labels.iter().find(|&&l| char::from_u32(l).is_none()) {
+            return Err(Error::Model(format!(
+                "arc label {bad} is not a Unicode scalar value (labels must be code points)"
+            )));
+        }
+        let symbol_of = |label: u32| labels.binary_search(&label).map(|i| i as u32).ok();
+
+        let mut lm = CharLm {
+            unk: symbol_of(UNK_LABEL),
+            start,
+            arc_first: Vec::with_capacity(states + 1),
+            arc_symbol: Vec::new(),
+            arc_cost: Vec::new(),
+            arc_next: Vec::new(),
+            arc_mask: Vec::new(),
+            backoff_state: vec![NONE; states],
+            backoff_cost: vec![0.0; states],
+            dense_row: vec![NONE; states],
+            dense_cost: Vec::new(),
+            dense_next: Vec::new(),
+            order: 1,
+            labels: Vec::new(),
+        };
+        let mut arcs: Vec<(u32, f32, u32)> = Vec::new();
+        for s in 0..states as u32 {
+            arcs.clear();
+            for tr in fst.get_trs(s).map_err(model)?.trs() {
+                let cost = *tr.weight.value();
+                if cost.is_nan() || cost == f32::NEG_INFINITY {
+                    return Err(Error::Model(format!("state {s}: arc weight {cost}")));
+                }
+                if tr.nextstate as usize >= states {
+                    return Err(Error::Model(format!(
+                        "state {s}: arc to state {} of {states}",
+                        tr.nextstate
+                    )));
+                }
+                if tr.ilabel != tr.olabel {
+                    return Err(Error::Model(format!(
+                        "state {s}: input label {} differs from output label {} (not an acceptor)",
+                        tr.ilabel, tr.olabel
+                    )));
+                }
+                if cost == f32::INFINITY {
+                    continue; // a zero-probability arc: the same as none
+                }
+                if tr.ilabel == 0 {
+                    if lm.backoff_state[s as usize] != NONE {
+                        return Err(Error::Model(format!(
+                            "state {s}: more than one backoff arc"
+                        )));
+                    }
+                    lm.backoff_state[s as usize] = tr.nextstate;
+                    lm.backoff_cost[s as usize] = cost;
+                } else if let Some(symbol) = symbol_of(tr.ilabel) {
+                    arcs.push((symbol, cost, tr.nextstate));
+                }
+            }
+            arcs.sort_unstable_by_key(|a| a.0);
+            if arcs.windows(2).any(|w| w[0].0 == w[1].0) {
+                return Err(Error::Model(format!(
+                    "state {s}: two arcs with the same label"
+                )));
+            }
+            lm.arc_first.push(lm.arc_symbol.len() as u32);
+            for &(symbol, cost, next) in &arcs {
+                lm.arc_symbol.push(symbol);
+                lm.arc_cost.push(cost);
+                lm.arc_next.push(next);
+            }
+        }
+        lm.arc_first.push(lm.arc_symbol.len() as u32);
+        if labels.len() <= 128 {
+            lm.arc_mask = (0..states)
+                .map(|s| {
+                    let arcs = lm.arc_first[s] as usize..lm.arc_first[s + 1] as usize;
+                    lm.arc_symbol[arcs]
+                        .iter()
+                        .fold(0u128, |m, &y| m | 1u128 << y)
+                })
+                .collect();
+        }
+        lm.labels = labels;
+        lm.order = 1 + lm.backoff_depths()?;
+        lm.build_dense_rows();
+        Ok(lm)
+    }
+
+    /// The longest backoff chain; an error when a chain loops.
+    fn backoff_depths(&self) -> Result<usize> {
+        let n = self.backoff_state.len();
+        let mut depth = vec![NONE; n];
+        let mut path = Vec::new();
+        let mut deepest = 0;
+        for s in 0..n {
+            let mut cur = s;
+            path.clear();
+            while depth[cur] == NONE {
+                if path.len() > n {
+                    return Err(Error::Model(format!(
+                        "backoff arcs from state {s} form a cycle"
+                    )));
+                }
+                path.push(cur);
+                match self.backoff_state[cur] {
+                    NONE => break,
+                    next => cur = next as usize,
+                }
+            }
+            let mut d = if depth[cur] == NONE { 0 } else { depth[cur] };
+            if depth[cur] == NONE {
+                depth[cur] = 0;
+                path.pop();
+            }
+            while let Some(p) = path.pop() {
+                d += 1;
+                depth[p] = d;
+            }
+            deepest = deepest.max(depth[s] as usize);
+        }
+        Ok(deepest)
+    }
+
+    /// Dense symbol tables for the states that end backoff chains (usually only the unigram
+    /// state); at most 64 of them.
+    fn build_dense_rows(&mut self) {
+        let symbols = self.labels.len();
+        let mut rows = 0u32;
+        for s in 0..self.backoff_state.len() {
+            if self.backoff_state[s] != NONE || rows >= 64 {
+                continue;
+            }
+            let base = self.dense_cost.len();
+            self.dense_cost.resize(base + symbols, NO_PATH_COST);
+            self.dense_next.resize(base + symbols, s as u32);
+            let (lo, hi) = (self.arc_first[s] as usize, self.arc_first[s + 1] as usize);
+            for a in lo..hi {
+                let symbol = self.arc_symbol[a] as usize;
+                self.dense_cost[base + symbol] = self.arc_cost[a];
+                self.dense_next[base + symbol] = self.arc_next[a];
+            }
+            self.dense_row[s] = rows;
+            rows += 1;
+        }
+    }
+
+    /// The start state: the start of a word (and of a text).
+    pub fn start(&self) -> LmState {
+        LmState(self.start)
+    }
+
+    /// The model's effective order (1 + the longest backoff chain): its histories are at most
+    /// `order - 1` characters. Pruning can make it lower than the order it was built with.
+    pub fn order(&self) -> usize {
+        self.order
+    }
+
+    /// Number of states.
+    pub fn num_states(&self) -> usize {
+        self.backoff_state.len()
+    }
+
+    /// Number of arcs, backoff arcs included.
+    pub fn num_arcs(&self) -> usize {
+        self.arc_symbol.len() + self.backoff_state.iter().filter(|&&b| b != NONE).count()
+    }
+
+    /// The characters the model has arcs for (excluding [`UNK_LABEL`]), sorted.
+    pub fn characters(&self) -> impl Iterator<Item = char> + '_ {
+        self.labels
+            .iter()
+            .filter(|&&l| l != UNK_LABEL)
+            .filter_map(|&l| char::from_u32(l))
+    }
+
+    /// The LM symbol of `c`: its own when the model has one, else that of its lowercase form (the
+    /// shipped models are lowercase; see [`lm_build`](super::lm_build)), else the unknown symbol.
+    /// `None` only when the model has none of these.
+    pub fn symbol(&self, c: char) -> Option<LmSymbol> {
+        let find = |c: char| self.labels.binary_search(&(c as u32)).ok();
+        let c = if c.is_whitespace() { WORD_BOUNDARY } else { c };
+        find(c)
+            .or_else(|| {
+                let mut lower = c.to_lowercase();
+                match (lower.next(), lower.next()) {
+                    (Some(l), None) if l != c => find(l),
+                    _ => None,
+                }
+            })
+            .or(self.unk.map(|u| u as usize))
+            .map(|i| LmSymbol(i as u32))
+    }
+
+    /// `(ln P(symbol | state), next state)`, following backoff arcs while `state` has no arc for
+    /// `symbol`. A symbol without any path costs [`NO_PATH_COST`] and leads to the state that
+    /// ends the backoff chain.
+    #[inline]
+    pub fn advance(&self, state: LmState, symbol: LmSymbol) -> (f32, LmState) {
+        let mut s = state.0 as usize;
+        let mut cost = 0.0f32;
+        loop {
+            let Some(&row) = self.dense_row.get(s) else {
+                return (-(cost + NO_PATH_COST), LmState(self.start)); // a state of another model
+            };
+            if row != NONE {
+                let i = row as usize * self.labels.len() + symbol.0 as usize;
+                return match (self.dense_cost.get(i), self.dense_next.get(i)) {
+                    (Some(&c), Some(&n)) => (-(cost + c), LmState(n)),
+                    _ => (-(cost + NO_PATH_COST), LmState(s as u32)),
+                };
+            }
+            let lo = self.arc_first[s] as usize;
+            let found = match self.arc_mask.get(s) {
+                Some(&mask) if symbol.0 < 128 => {
+                    let bit = 1u128 << symbol.0;
+                    (mask & bit != 0).then(|| (mask & (bit - 1)).count_ones() as usize)
+                }
+                _ => {
+                    let hi = self.arc_first[s + 1] as usize;
+                    self.arc_symbol[lo..hi].binary_search(&symbol.0).ok()
+                }
+            };
+            if let Some(i) = found {
+                return (
+                    -(cost + self.arc_cost[lo + i]),
+                    LmState(self.arc_next[lo + i]),
+                );
+            }
+            match self.backoff_state[s] {
+                NONE => return (-(cost + NO_PATH_COST), LmState(s as u32)),
+                next => {
+                    cost += self.backoff_cost[s];
+                    s = next as usize;
+                }
+            }
+        }
+    }
+
+    /// [`advance`](Self::advance) for a character (mapped with [`symbol`](Self::symbol)).
+    pub fn advance_char(&self, state: LmState, c: char) -> (f32, LmState) {
+        match self.symbol(c) {
+            Some(symbol) => self.advance(state, symbol),
+            None => (-NO_PATH_COST, self.chain_end(state)),
+        }
+    }
+
+    fn chain_end(&self, state: LmState) -> LmState {
+        let mut s = if (state.0 as usize) < self.num_states() {
+            state.0
+        } else {
+            self.start
+        };
+        while self.backoff_state[s as usize] != NONE {
+            s = self.backoff_state[s as usize];
+        }
+        LmState(s)
+    }
+
+    /// `(ln P(text | state), state after text)`: the sum over the characters of `text`.
+    pub fn log_prob(&self, state: LmState, text: &str) -> (f32, LmState) {
+        text.chars().fold((0.0, state), |(total, s), c| {
+            let (lp, next) = self.advance_char(s, c);
+            (total + lp, next)
+        })
+    }
+
+    /// `ln P(word, then a space | start of a word)`: the probability of a whole word.
+    pub fn word_log_prob(&self, word: &str) -> f32 {
+        let (lp, state) = self.log_prob(self.start(), word);
+        lp + self.advance_char(state, WORD_BOUNDARY).0
+    }
+
+    /// The state after reading the text before the cursor: the last [`MAX_CONTEXT_CHARS`]
+    /// characters of `context`, read from the start state (whitespace reads as a space).
+    pub fn state_after(&self, context: &str) -> LmState {
+        let skip = context.chars().count().saturating_sub(MAX_CONTEXT_CHARS);
+        context
+            .chars()
+            .skip(skip)
+            .fold(self.start(), |s, c| self.advance_char(s, c).1)
+    }
+
+    /// Per-character perplexity of `words` (each with a weight such as its frequency), every word
+    /// read from the start state and followed by its ending space.
+    pub fn perplexity<'a>(&self, words: impl IntoIterator<Item = (&'a str, f64)>) -> Perplexity {
+        let (mut nats, mut chars, mut weight, mut count) = (0.0f64, 0.0f64, 0.0f64, 0usize);
+        for (word, w) in words {
+            if !(w.is_finite() && w > 0.0) {
+                continue;
+            }
+            nats -= w * self.word_log_prob(word) as f64;
+            chars += w * (word.chars().count() + 1) as f64;
+            weight += w;
+            count += 1;
+        }
+        Perplexity {
+            per_char: if chars > 0.0 {
+                (nats / chars).exp()
+            } else {
+                f64::NAN
+            },
+            nats_per_word: if weight > 0.0 {
+                nats / weight
+            } else {
+                f64::NAN
+            },
+            words: count,
+        }
+    }
+}
+
+/// Result of [`CharLm::perplexity`].
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct Perplexity {
+    /// `exp(total nats / total characters)`, the word-ending space counted as a character.
+    pub per_char: f64,
+    /// Mean `-ln P(word)` in nats.
+    pub nats_per_word: f64,
+    /// Number of words evaluated.
+    pub words: usize,
+}
+
+fn model(e: impl std::fmt::Display) -> Error {
+    Error::Model(e.to_string())
+}
+
+/// Checks the OpenFST header (and any symbol tables) before rustfst parses the file: magic
+/// number, type strings, and counts that the file's length can hold.
+fn check_header(bytes: &[u8]) -> Result<()> {
+    let mut r = Reader { bytes, pos: 0 };
+    if r.i32()? != FST_MAGIC {
+        return Err(Error::Model(
+            "not an OpenFST binary file (bad magic number)".into(),
+        ));
+    }
+    let fst_type = r.string()?;
+    if fst_type != "vector" {
+        return Err(Error::Model(format!(
+            "FST type {fst_type:?}, expected \"vector\""
+        )));
+    }
+    let arc_type = r.string()?;
+    if arc_type != "standard" {
+        return Err(Error::Model(format!(
+            "arc type {arc_type:?}, expected \"standard\""
+        )));
+    }
+    let version = r.i32()?;
+    if version < 2 {
+        return Err(Error::Model(format!(
+            "FST version {version} (at least 2 expected)"
+        )));
+    }
+    let flags = r.u32()?;
+    if flags & !0b111 != 0 {
+        return Err(Error::Model(format!("unknown FST header flags {flags:#x}")));
+    }
+    r.take(8)?; // properties
+    let start = r.i64()?;
+    let num_states = r.i64()?;
+    let num_arcs = r.i64()?;
+    for bit in [1, 2] {
+        if flags & bit != 0 {
+            r.symbol_table()?;
+        }
+    }
+    let body = (bytes.len() - r.pos) as i128;
+    if num_states < 0 || num_arcs < 0 || start < -1 || start >= num_states {
+        return Err(Error::Model(format!(
+            "bad FST header: start {start}, {num_states} states, {num_arcs} arcs"
+        )));
+    }
+    if num_states as i128 * 12 + num_arcs as i128 * 16 > body {
+        return Err(Error::Model(format!(
+            "LM file too short for {num_states} states and {num_arcs} arcs"
+        )));
+    }
+    Ok(())
+}
+
+struct Reader<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8]> {
+        let end = self.pos.checked_add(n).filter(|&e| e <= self.bytes.len());
+        let end = end.ok_or_else(|| Error::Model("LM file truncated in its header".into()))?;
+        let out = &self.bytes[self.pos..end];
+        self.pos = end;
+        Ok(out)
+    }
+    fn array<const N: usize>(&mut self) -> Result<[u8; N]> {
+        let mut out = [0u8; N];
+        out.copy_from_slice(self.take(N)?);
+        Ok(out)
+    }
+    fn i32(&mut self) -> Result<i32> {
+        Ok(i32::from_le_bytes(self.array()?))
+    }
+    fn u32(&mut self) -> Result<u32> {
+        Ok(u32::from_le_bytes(self.array()?))
+    }
+    fn i64(&mut self) -> Result<i64> {
+        Ok(i64::from_le_bytes(self.array()?))
+    }
+    fn string(&mut self) -> Result<&'a str> {
+        let n = self.i32()?;
+        let n = usize::try_from(n).map_err(|_| Error::Model("negative string length".into()))?;
+        std::str::from_utf8(self.take(n)?)
+            .map_err(|_| Error::Model("header string is not UTF-8".into()))
+    }
+    fn symbol_table(&mut self) -> Result<()> {
+        if self.i32()? != SYMBOL_TABLE_MAGIC {
+            return Err(Error::Model("bad symbol table magic number".into()));
+        }
+        self.string()?;
+        self.i64()?;
+        let n = self.i64()?;
+        // Each entry holds at least 12 bytes, so the count is bounded by the file's length.
+        if n < 0 || n as u128 * 12 > (self.bytes.len() - self.pos) as u128 {
+            return Err(Error::Model(format!("bad symbol table size {n}")));
+        }
+        for _ in 0..n {
+            self.string()?;
+            self.i64()?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decode::lm_build::{LmBuildConfig, NgramCounter};
+    use proptest::prelude::*;
+
+    const WORDS: &[(&str, f64)] = &[
+        ("the", 5000.0),
+        ("then", 300.0),
+        ("than", 250.0),
+        ("that", 2000.0),
+        ("this", 1500.0),
+        ("these", 400.0),
+        ("those", 300.0),
+        ("there", 900.0),
+        ("where", 600.0),
+        ("when", 800.0),
+        ("new", 700.0),
+        ("york", 90.0),
+        ("yolk", 5.0),
+        ("don't", 100.0),
+        ("café", 3.0),
+    ];
+
+    fn build(config: &LmBuildConfig) -> CharLm {
+        let mut counter = NgramCounter::new(config).unwrap();
+        for &(w, c) in WORDS {
+            counter.add_word(w, c);
+        }
+        counter.add_text("i live in new york", 20.0);
+        CharLm::from_fst(&counter.build(config).unwrap().fst).unwrap()
+    }
+
+    /// Σ over every symbol of P(symbol | state), following backoff, for every state.
+    fn assert_normalized(lm: &CharLm) {
+        for s in 0..lm.num_states() as u32 {
+            let total: f64 = (0..lm.labels.len() as u32)
+                .map(|y| (lm.advance(LmState(s), LmSymbol(y)).0 as f64).exp())
+                .sum();
+            assert!((total - 1.0).abs() < 1e-4, "state {s}: mass {total}");
+        }
+    }
+
+    #[test]
+    fn every_state_sums_to_one() {
+        for order in 1..=6 {
+            for (min_count, max_ngrams) in
+                [(0.0, None), (3.0, None), (0.0, Some(40)), (0.0, Some(0))]
+            {
+                let config = LmBuildConfig {
+                    order,
+                    min_count,
+                    max_ngrams,
+                    ..LmBuildConfig::default()
+                };
+                let lm = build(&config);
+                if max_ngrams.is_none() && min_count == 0.0 {
+                    assert_eq!(lm.order(), order, "{config:?}");
+                }
+                assert!(lm.order() <= order, "{config:?}");
+                assert_normalized(&lm);
+            }
+        }
+    }
+
+    #[test]
+    fn sums_to_one_with_the_fst_itself() {
+        // The same check read straight off the rustfst acceptor, independent of the runtime:
+        // follow the epsilon (backoff) arc only when the state has no arc for the label.
+        let config = LmBuildConfig {
+            order: 4,
+            max_ngrams: Some(60),
+            ..LmBuildConfig::default()
+        };
+        let mut counter = NgramCounter::new(&config).unwrap();
+        for &(w, c) in WORDS {
+            counter.add_word(w, c);
+        }
+        let fst = counter.build(&config).unwrap().fst;
+        let mut labels: Vec<u32> = (0..fst.num_states() as u32)
+            .flat_map(|s| {
+                fst.get_trs(s)
+                    .unwrap()
+                    .trs()
+                    .iter()
+                    .map(|t| t.ilabel)
+                    .collect::<Vec<_>>()
+            })
+            .filter(|&l| l != 0)
+            .collect();
+        labels.sort_unstable();
+        labels.dedup();
+        for s in 0..fst.num_states() as u32 {
+            let mut total = 0.0f64;
+            for &l in &labels {
+                let (mut state, mut cost) = (s, 0.0f64);
+                loop {
+                    let trs = fst.get_trs(state).unwrap();
+                    if let Some(t) = trs.trs().iter().find(|t| t.ilabel == l) {
+                        cost += *t.weight.value() as f64;
+                        break;
+                    }
+                    let back = trs
+                        .trs()
+                        .iter()
+                        .find(|t| t.ilabel == 0)
+                        .expect("backoff arc");
+                    cost += *back.weight.value() as f64;
+                    state = back.nextstate;
+                }
+                total += (-cost).exp();
+            }
+            assert!((total - 1.0).abs() < 1e-4, "state {s}: mass {total}");
+        }
+    }
+
+    #[test]
+    fn witten_bell_by_hand() {
+        // Order 2, exponent 1: "ab" ×3 and "b" ×1 read as "␣ab␣" ×3, "␣b␣" ×1.
+        let config = LmBuildConfig {
+            order: 2,
+            count_exponent: 1.0,
+            unk_prob: 0.01,
+            ..LmBuildConfig::default()
+        };
+        let mut counter = NgramCounter::new(&config).unwrap();
+        counter.add_word("ab", 3.0);
+        counter.add_word("b", 1.0);
+        let lm = CharLm::from_fst(&counter.build(&config).unwrap().fst).unwrap();
+        let p = |lp: f32| (lp as f64).exp();
+        // Unigrams over {␣, a, b}: c(␣) = 4, c(a) = 3, c(b) = 4, total 11, add-one (T = V = 3).
+        let p0 = |c: f64| 0.99 * (c + 1.0) / (11.0 + 3.0);
+        let start = lm.start();
+        // After ␣: a (weight 3, one word), b (weight 1, one word): 2 distinct continuations in
+        // 2 words, so λ = 2 / (2 + 2); the seen part follows the weights, 3/4 and 1/4.
+        let pa = 0.5 * 3.0 / 4.0 + 0.5 * p0(3.0);
+        let pb = 0.5 * 1.0 / 4.0 + 0.5 * p0(4.0);
+        assert!((p(lm.advance_char(start, 'a').0) - pa).abs() < 1e-6);
+        assert!((p(lm.advance_char(start, 'b').0) - pb).abs() < 1e-6);
+        // ␣ after ␣ is unseen: backoff α(␣) · P0(␣), α = (1 - pa - pb) / (1 - P0(a) - P0(b)).
+        let alpha = (1.0 - pa - pb) / (1.0 - p0(3.0) - p0(4.0));
+        assert!((p(lm.advance_char(start, ' ').0) - alpha * p0(4.0)).abs() < 1e-6);
+        assert!((p(lm.advance_char(start, '%').0) - alpha * 0.01).abs() < 1e-6);
+        // After a: b only (weight 3, one word): λ = 1 / (1 + 1).
+        let (_, after_a) = lm.advance_char(start, 'a');
+        assert!((p(lm.advance_char(after_a, 'b').0) - (0.5 + 0.5 * p0(4.0))).abs() < 1e-6);
+    }
+
+    #[test]
+    fn backoff_reaches_lower_orders() {
+        let lm = build(&LmBuildConfig {
+            order: 5,
+            ..LmBuildConfig::default()
+        });
+        // "thez" was never seen: the model backs off down to the unigram of 'z'... but never
+        // gives it zero.
+        let (lp, state) = lm.log_prob(lm.start(), "thez");
+        assert!(lp.is_finite() && lp < lm.log_prob(lm.start(), "then").0);
+        // After an unseen character, the history is lost: the next state is the same as after
+        // reading the unknown character from anywhere.
+        let (_, from_start) = lm.advance_char(lm.start(), '#');
+        assert_eq!(lm.advance_char(state, '#').1, from_start);
+        // Uppercase reads as lowercase; an unknown character as the unknown symbol.
+        assert_eq!(
+            lm.advance_char(lm.start(), 'T'),
+            lm.advance_char(lm.start(), 't')
+        );
+        assert_eq!(lm.symbol('%'), lm.symbol('#'));
+        assert_eq!(lm.symbol('\n'), lm.symbol(' '));
+        // Context: only the last MAX_CONTEXT_CHARS characters matter.
+        let long = format!("{}new ", "x".repeat(100));
+        assert_eq!(
+            lm.state_after(&long),
+            lm.state_after("xxxxxxxxxxxxxxxxnew ")
+        );
+        assert!(
+            lm.advance_char(lm.state_after("new "), 'y').0 > lm.advance_char(lm.start(), 'y').0
+        );
+    }
+
+    #[test]
+    fn bytes_round_trip() {
+        let config = LmBuildConfig {
+            order: 4,
+            ..LmBuildConfig::default()
+        };
+        let mut counter = NgramCounter::new(&config).unwrap();
+        for &(w, c) in WORDS {
+            counter.add_word(w, c);
+        }
+        let built = counter.build(&config).unwrap();
+        let bytes = built.to_bytes().unwrap();
+        assert_eq!(&bytes[..4], &FST_MAGIC.to_le_bytes());
+        let a = CharLm::from_fst(&built.fst).unwrap();
+        let b = CharLm::from_bytes(&bytes).unwrap();
+        assert_eq!(
+            (a.num_states(), a.num_arcs()),
+            (b.num_states(), b.num_arcs())
+        );
+        assert_eq!(b.num_arcs(), built.stats.arcs);
+        for w in ["the", "york", "zzz", "café"] {
+            assert_eq!(a.word_log_prob(w), b.word_log_prob(w));
+        }
+        // Truncated files are errors.
+        for cut in [0, 3, 20, 60, bytes.len() / 2, bytes.len() - 1] {
+            assert!(
+                matches!(CharLm::from_bytes(&bytes[..cut]), Err(Error::Model(_))),
+                "cut {cut}"
+            );
+        }
+    }
+
+    #[test]
+    fn rejects_malformed_models() {
+        let mut fst = VectorFst::<TropicalWeight>::new();
+        let s0 = fst.add_state();
+        let s1 = fst.add_state();
+        fst.set_start(s0).unwrap();
+        fst.add_tr(s0, Tr::new(0, 0, 0.5, s1)).unwrap();
+        fst.add_tr(s1, Tr::new(0, 0, 0.5, s0)).unwrap();
+        assert!(matches!(CharLm::from_fst(&fst), Err(Error::Model(m)) if m.contains("cycle")));
+
+        let mut fst = VectorFst::<TropicalWeight>::new();
+        let s0 = fst.add_state();
+        fst.set_start(s0).unwrap();
+        fst.add_tr(s0, Tr::new(97, 98, 0.5, s0)).unwrap();
+        assert!(matches!(CharLm::from_fst(&fst), Err(Error::Model(m)) if m.contains("acceptor")));
+
+        let mut fst = VectorFst::<TropicalWeight>::new();
+        let s0 = fst.add_state();
+        fst.set_start(s0).unwrap();
+        fst.add_tr(s0, Tr::new(0xD800, 0xD800, 0.5, s0)).unwrap();
+        assert!(matches!(CharLm::from_fst(&fst), Err(Error::Model(m)) if m.contains("Unicode")));
+
+        let mut fst = VectorFst::<TropicalWeight>::new();
+        let s0 = fst.add_state();
+        fst.set_start(s0).unwrap();
+        fst.add_tr(s0, Tr::new(97, 97, f32::NAN, s0)).unwrap();
+        assert!(CharLm::from_fst(&fst).is_err());
+
+        assert!(CharLm::from_fst(&VectorFst::<TropicalWeight>::new()).is_err());
+        assert!(matches!(
+            CharLm::from_bytes(b"not an fst at all"),
+            Err(Error::Model(_))
+        ));
+    }
+
+    #[test]
+    fn an_lm_without_unk_still_scores_everything() {
+        // A one-state model over {a}: other characters have no path and cost NO_PATH_COST.
+        let mut fst = VectorFst::<TropicalWeight>::new();
+        let s0 = fst.add_state();
+        fst.set_start(s0).unwrap();
+        fst.add_tr(s0, Tr::new(97, 97, 0.0, s0)).unwrap();
+        let lm = CharLm::from_fst(&fst).unwrap();
+        assert_eq!(lm.symbol('b'), None);
+        assert_eq!(
+            lm.advance_char(lm.start(), 'b'),
+            (-NO_PATH_COST, lm.start())
+        );
+        assert_eq!(lm.advance_char(lm.start(), 'a'), (0.0, lm.start()));
+        assert_eq!(lm.order(), 1);
+    }
+
+    proptest! {
+        #[test]
+        fn corrupted_files_never_panic(
+            cut in 0usize..2000,
+            flips in proptest::collection::vec((0usize..2000, any::<u8>()), 0..8),
+        ) {
+            let config = LmBuildConfig { order: 3, ..LmBuildConfig::default() };
+            let mut counter = NgramCounter::new(&config).unwrap();
+            counter.add_word("then", 3.0);
+            counter.add_word("that", 2.0);
+            let mut bytes = counter.build(&config).unwrap().to_bytes().unwrap();
+            for (at, b) in flips {
+                let n = bytes.len();
+                bytes[at % n] = b;
+            }
+            bytes.truncate(cut.max(1));
+            if let Ok(lm) = CharLm::from_bytes(&bytes) {
+                // Whatever loads is usable.
+                let _ = lm.word_log_prob("that");
+                let _ = lm.state_after("the cat");
+            }
+        }
+
+        #[test]
+        fn random_corpora_sum_to_one(
+            words in proptest::collection::vec(("[abc' ]{1,6}", 1.0f64..1000.0), 1..30),
+            order in 1usize..6,
+            max_ngrams in proptest::option::of(0usize..50),
+            exponent in 0.0f64..=1.0,
+        ) {
+            let config = LmBuildConfig {
+                order,
+                max_ngrams,
+                count_exponent: exponent,
+                ..LmBuildConfig::default()
+            };
+            let mut counter = NgramCounter::new(&config).unwrap();
+            for (w, c) in &words {
+                counter.add_word(w, *c);
+            }
+            let lm = CharLm::from_fst(&counter.build(&config).unwrap().fst).unwrap();
+            assert_normalized(&lm);
+        }
+    }
+}
