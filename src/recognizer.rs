@@ -1,12 +1,18 @@
 //! The facade applications call: ink in, ranked candidates out.
 //!
-//! A [`Recognizer`] owns a [`Model`] and runs the pipeline
-//! `ink → features → model → decoder → candidates`. It is immutable after construction
+//! A [`Recognizer`] owns a [`Model`] and, optionally, a language pack's beam decoder, and runs the
+//! pipeline `ink → features → model → decoder → candidates`.
+//!
+//! Decoding: with a language pack and [`RecognizeOptions::use_lm`], CTC prefix beam search fused
+//! with the pack's character LM, started from the pre-context; candidate scores are then the log of
+//! each candidate's share of the returned list (their `exp` sums to 1). Without an LM (no pack, or
+//! `use_lm` false): greedy best-path decoding, one candidate whose score is the log-probability of
+//! that path. It is immutable after construction
 //! (`Send + Sync`), so one recognizer can serve many threads at once.
 
 use std::path::Path;
 
-use crate::decode::{Candidate, LogProbs, greedy};
+use crate::decode::{BeamDecoder, Candidate, LanguagePack, LogProbs, greedy};
 use crate::error::{Error, Result};
 use crate::features::{FeatureConfig, WritingArea, featurize};
 use crate::ink::Ink;
@@ -61,6 +67,7 @@ pub struct Recognition {
 pub struct Recognizer {
     model: Model,
     features: FeatureConfig,
+    decoder: Option<BeamDecoder>,
 }
 
 impl Recognizer {
@@ -69,7 +76,19 @@ impl Recognizer {
         Recognizer {
             model,
             features: FeatureConfig::default(),
+            decoder: None,
         }
+    }
+
+    /// Adds a language pack: its LM and beam settings are used when `use_lm` is set.
+    pub fn with_language_pack(mut self, pack: &LanguagePack) -> Result<Self> {
+        self.decoder = Some(pack.decoder(self.model.alphabet())?);
+        Ok(self)
+    }
+
+    /// True when a language pack is loaded.
+    pub fn has_language_model(&self) -> bool {
+        self.decoder.is_some()
     }
 
     /// A recognizer from the bytes of a model file (apps that ship the model inside their package).
@@ -102,7 +121,12 @@ impl Recognizer {
             return Err(Error::InvalidArgument("nbest must be at least 1".into()));
         }
         let logprobs = self.log_probs(ink, options.writing_area);
-        let candidates = vec![greedy(&logprobs, self.model.alphabet())];
+        let candidates = match &self.decoder {
+            Some(decoder) if options.use_lm => {
+                decoder.decode_top(&logprobs, &options.pre_context, options.nbest)?
+            }
+            _ => vec![greedy(&logprobs, self.model.alphabet())],
+        };
         Ok(Recognition {
             candidates,
             curves: logprobs.frames(),

@@ -11,6 +11,7 @@ use inkjot::features::{
     featurize, fit_ink,
 };
 use inkjot::ink::{InkLimits, InkRecord, read_ink_file};
+use inkjot::decode::LanguagePack;
 use inkjot::metrics::ErrorCounts;
 use inkjot::{RecognizeOptions, Recognizer};
 
@@ -112,7 +113,28 @@ struct RecognizerArgs {
     /// Height of the writing area in ink units (default: the ink's own height).
     #[arg(long)]
     writing_height: Option<f64>,
+    /// Language pack: a code (`en`, `de`, ... from the shipped models/) or a pack directory.
+    #[arg(long, default_value = "en")]
+    lang: String,
+    /// Decode greedily without the language model.
+    #[arg(long)]
+    no_lm: bool,
+    /// Override the pack's beam width.
+    #[arg(long)]
+    beam_width: Option<usize>,
+    /// Override the pack's LM weight.
+    #[arg(long)]
+    lm_weight: Option<f32>,
+    /// Override the pack's insertion bonus.
+    #[arg(long)]
+    insertion_bonus: Option<f32>,
+    /// Text before the cursor, to condition the language model.
+    #[arg(long, default_value = "")]
+    pre_context: String,
 }
+
+/// Directory of the shipped models and language packs.
+const SHIPPED_MODELS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/models");
 
 /// The shipped model, found beside the sources this binary was built from.
 const SHIPPED_MODEL: &str = concat!(
@@ -127,8 +149,31 @@ impl RecognizerArgs {
             (None, Some(env)) => PathBuf::from(env),
             (None, None) => PathBuf::from(SHIPPED_MODEL),
         };
-        let recognizer = Recognizer::from_file(&path)
+        let mut recognizer = Recognizer::from_file(&path)
             .with_context(|| format!("cannot load model {}", path.display()))?;
+        if !self.no_lm {
+            let dir = if Path::new(&self.lang).is_dir() {
+                PathBuf::from(&self.lang)
+            } else if !self.lang.is_empty()
+                && self.lang.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            {
+                Path::new(SHIPPED_MODELS).join(&self.lang)
+            } else {
+                bail!("--lang must be a language code or a pack directory");
+            };
+            let mut pack = LanguagePack::load(&dir)
+                .with_context(|| format!("cannot load language pack {}", dir.display()))?;
+            if let Some(v) = self.beam_width {
+                pack.config.beam_width = v;
+            }
+            if let Some(v) = self.lm_weight {
+                pack.config.lm_weight = v;
+            }
+            if let Some(v) = self.insertion_bonus {
+                pack.config.insertion_bonus = v;
+            }
+            recognizer = recognizer.with_language_pack(&pack)?;
+        }
         if self.nbest == 0 {
             bail!("--nbest must be at least 1");
         }
@@ -140,7 +185,8 @@ impl RecognizerArgs {
         let options = RecognizeOptions {
             nbest: self.nbest,
             writing_area: features.area,
-            ..RecognizeOptions::default()
+            pre_context: self.pre_context.clone(),
+            use_lm: !self.no_lm,
         };
         Ok((recognizer, options))
     }
