@@ -2,9 +2,12 @@
 //!
 //! The int8 kernel keeps per-output-row scales (symmetric, per-channel quantization) and quantizes
 //! each input frame on the fly to int8 with its own scale, accumulating exact integer dot products
-//! in i32; the result is `scale_w[row] * scale_x[t] * Σ q_w q_x + b[row]`. The plain f32 kernel is
-//! the reference; both are written so that the compiler vectorizes the inner dot products
-//! (independent accumulators over fixed-size chunks), with no `unsafe`.
+//! in i32; the result is `scale_w[row] * scale_x[t] * Σ q_w q_x + b[row]`.
+//!
+//! The dot products come from a table chosen once at run time ([`kernels`]): portable versions
+//! (independent accumulators over fixed-size chunks, which compilers vectorize for the baseline
+//! target) overlaid by AVX2/FMA versions on x86-64 processors that have them. Every fast kernel is
+//! tested against the portable one.
 
 /// Weights of a dense layer, `rows × cols`, row-major.
 #[derive(Debug, Clone, PartialEq)]
@@ -43,6 +46,7 @@ impl Dense {
         output.resize(frames * self.rows, 0.0);
         match &self.weights {
             Weights::F32(w) => {
+                let dot_f32 = kernels().dot_f32;
                 for (x, out) in input
                     .chunks_exact(self.cols)
                     .zip(output.chunks_exact_mut(self.rows))
@@ -57,6 +61,7 @@ impl Dense {
                 }
             }
             Weights::Int8 { q, scale } => {
+                let dot_i8 = kernels().dot_i8;
                 let mut xq = vec![0i8; self.cols];
                 for (x, out) in input
                     .chunks_exact(self.cols)
@@ -89,6 +94,36 @@ pub fn quantize_frame(x: &[f32], out: &mut [i8]) -> f32 {
         *q = (v * inv).round().clamp(-127.0, 127.0) as i8;
     }
     max / 127.0
+}
+
+/// The dot-product kernels in use.
+#[derive(Debug, Clone, Copy)]
+pub struct Kernels {
+    /// Name of the instruction set, for reports.
+    pub name: &'static str,
+    /// f32 dot product of two equal-length slices.
+    pub dot_f32: fn(&[f32], &[f32]) -> f32,
+    /// Exact int8 dot product of two equal-length slices.
+    pub dot_i8: fn(&[i8], &[i8]) -> i32,
+}
+
+/// The portable kernels.
+pub const PORTABLE: Kernels = Kernels {
+    name: "portable",
+    dot_f32,
+    dot_i8,
+};
+
+/// The fastest kernels this processor supports, detected once.
+pub fn kernels() -> &'static Kernels {
+    static CHOSEN: std::sync::OnceLock<Kernels> = std::sync::OnceLock::new();
+    CHOSEN.get_or_init(|| {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+            return avx2::KERNELS;
+        }
+        PORTABLE
+    })
 }
 
 /// f32 dot product with independent accumulators (vectorizes well).
@@ -129,6 +164,87 @@ pub fn dot_i8(a: &[i8], b: &[i8]) -> i32 {
     sum
 }
 
+#[cfg(target_arch = "x86_64")]
+mod avx2 {
+    //! AVX2 + FMA dot products. Only reachable through [`super::kernels`], which checks the
+    //! processor supports both features before handing these out.
+    use std::arch::x86_64::*;
+
+    pub const KERNELS: super::Kernels = super::Kernels {
+        name: "avx2+fma",
+        dot_f32,
+        dot_i8,
+    };
+
+    fn dot_f32(a: &[f32], b: &[f32]) -> f32 {
+        // SAFETY: `KERNELS` is only selected after runtime detection of AVX2 and FMA.
+        unsafe { dot_f32_impl(a, b) }
+    }
+
+    fn dot_i8(a: &[i8], b: &[i8]) -> i32 {
+        // SAFETY: `KERNELS` is only selected after runtime detection of AVX2 and FMA.
+        unsafe { dot_i8_impl(a, b) }
+    }
+
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn dot_f32_impl(a: &[f32], b: &[f32]) -> f32 {
+        let n = a.len().min(b.len());
+        let mut acc0 = _mm256_setzero_ps();
+        let mut acc1 = _mm256_setzero_ps();
+        let mut i = 0;
+        while i + 16 <= n {
+            // SAFETY: i + 16 <= n bounds both 8-lane unaligned loads in both slices.
+            unsafe {
+                acc0 = _mm256_fmadd_ps(
+                    _mm256_loadu_ps(a.as_ptr().add(i)),
+                    _mm256_loadu_ps(b.as_ptr().add(i)),
+                    acc0,
+                );
+                acc1 = _mm256_fmadd_ps(
+                    _mm256_loadu_ps(a.as_ptr().add(i + 8)),
+                    _mm256_loadu_ps(b.as_ptr().add(i + 8)),
+                    acc1,
+                );
+            }
+            i += 16;
+        }
+        let acc = _mm256_add_ps(acc0, acc1);
+        let mut lanes = [0.0f32; 8];
+        // SAFETY: `lanes` holds exactly 8 f32.
+        unsafe { _mm256_storeu_ps(lanes.as_mut_ptr(), acc) };
+        let mut sum: f32 = lanes.iter().sum();
+        for j in i..n {
+            sum += a[j] * b[j];
+        }
+        sum
+    }
+
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn dot_i8_impl(a: &[i8], b: &[i8]) -> i32 {
+        let n = a.len().min(b.len());
+        let mut acc = _mm256_setzero_si256();
+        let mut i = 0;
+        while i + 16 <= n {
+            // SAFETY: i + 16 <= n bounds both 16-byte unaligned loads in both slices.
+            unsafe {
+                let va = _mm256_cvtepi8_epi16(_mm_loadu_si128(a.as_ptr().add(i).cast()));
+                let vb = _mm256_cvtepi8_epi16(_mm_loadu_si128(b.as_ptr().add(i).cast()));
+                // 16 products of |i8| <= 128 summed in pairs fit i32 exactly.
+                acc = _mm256_add_epi32(acc, _mm256_madd_epi16(va, vb));
+            }
+            i += 16;
+        }
+        let mut lanes = [0i32; 8];
+        // SAFETY: `lanes` holds exactly 8 i32 (32 bytes).
+        unsafe { _mm256_storeu_si256(lanes.as_mut_ptr().cast(), acc) };
+        let mut sum: i32 = lanes.iter().sum();
+        for j in i..n {
+            sum += i32::from(a[j]) * i32::from(b[j]);
+        }
+        sum
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -144,6 +260,19 @@ mod tests {
             let (a, b): (Vec<f32>, Vec<f32>) = v.into_iter().unzip();
             let tolerance = 1e-4 * (1.0 + a.iter().zip(&b).map(|(x, y)| (x * y).abs()).sum::<f32>());
             prop_assert!((dot_f32(&a, &b) - naive_dot(&a, &b)).abs() <= tolerance);
+        }
+
+        #[test]
+        fn selected_kernels_match_portable(
+            f in prop::collection::vec((-10.0f32..10.0, -10.0f32..10.0), 0..300),
+            q in prop::collection::vec((any::<i8>(), any::<i8>()), 0..300),
+        ) {
+            let k = kernels();
+            let (a, b): (Vec<f32>, Vec<f32>) = f.into_iter().unzip();
+            let tolerance = 1e-4 * (1.0 + a.iter().zip(&b).map(|(x, y)| (x * y).abs()).sum::<f32>());
+            prop_assert!(((k.dot_f32)(&a, &b) - dot_f32(&a, &b)).abs() <= tolerance, "{}", k.name);
+            let (qa, qb): (Vec<i8>, Vec<i8>) = q.into_iter().unzip();
+            prop_assert_eq!((k.dot_i8)(&qa, &qb), dot_i8(&qa, &qb));
         }
 
         #[test]
