@@ -21,6 +21,7 @@
 pub mod decode;
 pub mod error;
 pub mod features;
+pub mod ffi;
 pub mod ink;
 pub mod metrics;
 pub mod model;

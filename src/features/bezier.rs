@@ -97,25 +97,67 @@ impl Curve {
 /// Fits all strokes and inserts pen-up curves between them.
 pub fn fit_strokes(strokes: &[Vec<NormPoint>], config: &FitConfig) -> Vec<Curve> {
     let mut curves = Vec::new();
-    let mut previous_end: Option<P3> = None;
+    let mut previous: Option<StrokeFit> = None;
     for stroke in strokes {
-        let points = rescale_time(stroke);
-        let (Some(&first), Some(&last)) = (points.first(), points.last()) else {
+        let Some(fit) = fit_stroke(stroke, config) else {
             continue;
         };
-        if let Some(end) = previous_end {
-            let gap = distance2(end, first).sqrt();
-            curves.push(Curve::line(
-                [end[0], end[1], 0.0],
-                [first[0], first[1], gap],
-                true,
-                0,
-            ));
+        if let Some(previous) = &previous {
+            curves.push(pen_up_curve(previous, &fit));
         }
-        fit_range(&points, 0, points.len() - 1, config, &mut curves);
-        previous_end = Some(last);
+        curves.extend_from_slice(&fit.curves);
+        previous = Some(fit);
     }
     curves
+}
+
+/// One stroke fitted on its own: its curves and its end points in the fitter's space (x, y and the
+/// stroke's rescaled time), which the pen-up curve to the next stroke is built from.
+///
+/// [`fit_strokes`] is `fit_stroke` per stroke with a [`pen_up_curve`] between consecutive strokes;
+/// the pieces let a streaming recognizer fit each finished stroke once.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StrokeFit {
+    /// The stroke's curves in writing order (no pen-up curve).
+    pub curves: Vec<Curve>,
+    /// The stroke's first point in the fitter's space.
+    pub first: P3,
+    /// The stroke's last point in the fitter's space.
+    pub last: P3,
+}
+
+/// Fits one normalized stroke; `None` when it has no points.
+///
+/// # Example
+/// ```
+/// use inkjot::features::{FitConfig, NormPoint, fit_stroke, fit_strokes, pen_up_curve};
+/// let a: Vec<NormPoint> = (0..5).map(|i| NormPoint { x: i as f64 * 0.1, y: 0.0, t: i as f64 * 10.0 }).collect();
+/// let b: Vec<NormPoint> = (0..5).map(|i| NormPoint { x: 0.2, y: i as f64 * 0.1, t: 100.0 + i as f64 * 10.0 }).collect();
+/// let config = FitConfig::default();
+/// let (fa, fb) = (fit_stroke(&a, &config).unwrap(), fit_stroke(&b, &config).unwrap());
+/// let pieces: Vec<_> = fa.curves.iter().copied()
+///     .chain([pen_up_curve(&fa, &fb)])
+///     .chain(fb.curves.iter().copied())
+///     .collect();
+/// assert_eq!(pieces, fit_strokes(&[a, b], &config));
+/// ```
+pub fn fit_stroke(stroke: &[NormPoint], config: &FitConfig) -> Option<StrokeFit> {
+    let points = rescale_time(stroke);
+    let (&first, &last) = (points.first()?, points.last()?);
+    let mut curves = Vec::new();
+    fit_range(&points, 0, points.len() - 1, config, &mut curves);
+    Some(StrokeFit {
+        curves,
+        first,
+        last,
+    })
+}
+
+/// The straight pen-up curve from the end of `previous` to the start of `next`.
+pub fn pen_up_curve(previous: &StrokeFit, next: &StrokeFit) -> Curve {
+    let (end, first) = (previous.last, next.first);
+    let gap = distance2(end, first).sqrt();
+    Curve::line([end[0], end[1], 0.0], [first[0], first[1], gap], true, 0)
 }
 
 /// Rescales a stroke's time so that its duration equals its arc length; a stroke without time

@@ -14,7 +14,7 @@ mod normalize;
 mod vector;
 
 pub use augment::{AugmentConfig, SplitMix64, augment};
-pub use bezier::{Curve, FitConfig, fit_strokes};
+pub use bezier::{Curve, FitConfig, P3, StrokeFit, fit_stroke, fit_strokes, pen_up_curve};
 pub use dataset::FeatureSet;
 pub use normalize::{MIN_HEIGHT_TO_WIDTH, NormPoint, WritingArea, normalize, reference_height};
 pub use vector::{FEATURE_DIM, FEATURE_NAMES, MAX_RELATIVE_LEG, curve_features};

@@ -6,12 +6,12 @@ use std::time::Instant;
 
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
+use inkjot::decode::LanguagePack;
 use inkjot::features::{
     AugmentConfig, FeatureConfig, FeatureSet, FitConfig, SplitMix64, WritingArea, augment,
     featurize, fit_ink,
 };
 use inkjot::ink::{InkLimits, InkRecord, read_ink_file};
-use inkjot::decode::LanguagePack;
 use inkjot::metrics::ErrorCounts;
 use inkjot::{RecognizeOptions, Recognizer};
 
@@ -155,7 +155,10 @@ impl RecognizerArgs {
             let dir = if Path::new(&self.lang).is_dir() {
                 PathBuf::from(&self.lang)
             } else if !self.lang.is_empty()
-                && self.lang.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                && self
+                    .lang
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-')
             {
                 Path::new(SHIPPED_MODELS).join(&self.lang)
             } else {

@@ -1,0 +1,40 @@
+package inkjot;
+
+/** Options of one recognition; the defaults match {@code inkjot_options_default()}. */
+public final class Options {
+    /** Most candidates to return (1 to 100). */
+    public int nbest = 5;
+    /** Text before the cursor, to condition the language model; null or "" for none. */
+    public String preContext = null;
+    /**
+     * Height of the area the user wrote in, in the ink's units (the view's height); 0 means the
+     * ink's own height. Ignored by {@link Session#candidates}, whose session has its own.
+     */
+    public double writingAreaHeight = 0.0;
+    /** Decode with the language model when the recognizer has one. */
+    public boolean useLm = true;
+
+    /** Sets {@link #nbest}; returns this. */
+    public Options nbest(int n) {
+        this.nbest = n;
+        return this;
+    }
+
+    /** Sets {@link #preContext}; returns this. */
+    public Options preContext(String text) {
+        this.preContext = text;
+        return this;
+    }
+
+    /** Sets {@link #writingAreaHeight}; returns this. */
+    public Options writingAreaHeight(double height) {
+        this.writingAreaHeight = height;
+        return this;
+    }
+
+    /** Sets {@link #useLm}; returns this. */
+    public Options useLm(boolean on) {
+        this.useLm = on;
+        return this;
+    }
+}

@@ -1,0 +1,277 @@
+//! Recognizer handles and batch recognition.
+
+use std::ffi::c_char;
+use std::path::Path;
+use std::sync::Arc;
+
+use super::error::{FfiError, InkjotStatus};
+use super::results::InkjotResults;
+use super::{InkjotOptions, InkjotPoint, handle, out_ptr, panic, put, recognize_options};
+use crate::decode::LanguagePack;
+use crate::ink::{Ink, InkLimits, Stroke};
+use crate::recognizer::Recognizer;
+
+/// File name of the model looked up when `inkjot_recognizer_new_from_path` is given a directory.
+pub const INKJOT_DEFAULT_MODEL_FILE: &str = "recognizer-int8.safetensors";
+
+/// A loaded recognizer: a model and, optionally, a language pack. Immutable: any number of threads
+/// may call `inkjot_recognize` and `inkjot_session_new` on one recognizer at once. Free it with
+/// `inkjot_recognizer_free`; sessions made from it keep the model alive on their own.
+#[derive(Debug)]
+pub struct InkjotRecognizer {
+    inner: Arc<Recognizer>,
+    language: Option<LanguagePack>,
+}
+
+impl InkjotRecognizer {
+    /// The recognizer, shared with the sessions made from it.
+    pub fn recognizer(&self) -> &Arc<Recognizer> {
+        &self.inner
+    }
+
+    /// The language pack the recognizer was made with, if any.
+    pub fn language_pack(&self) -> Option<&LanguagePack> {
+        self.language.as_ref()
+    }
+
+    fn new(recognizer: Recognizer, language: Option<LanguagePack>) -> Result<Self, FfiError> {
+        let recognizer = match &language {
+            Some(pack) => recognizer.with_language_pack(pack)?,
+            None => recognizer,
+        };
+        Ok(InkjotRecognizer {
+            inner: Arc::new(recognizer),
+            language,
+        })
+    }
+}
+
+/// A language code: 1 to 32 ASCII letters, digits, `-` or `_` (so it cannot leave the model
+/// directory).
+fn check_lang(lang: &str) -> Result<(), FfiError> {
+    let ok = (1..=32).contains(&lang.len())
+        && lang
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if ok {
+        Ok(())
+    } else {
+        Err(FfiError::invalid(format!(
+            "lang `{lang}` must be 1 to 32 ASCII letters, digits, '-' or '_'"
+        )))
+    }
+}
+
+/// Loads a recognizer from a model file, or from a directory holding
+/// "recognizer-int8.safetensors", with an optional language.
+///
+/// - `model_path`: NUL-terminated UTF-8 path of a model file or of a model directory. Required.
+/// - `lang`: language code such as "en" (1 to 32 of [A-Za-z0-9_-]); its language pack is the
+///   directory `<model directory>/<lang>/` holding lm.fst and decoder.json (as in models/). NULL
+///   or "" loads no language model (greedy decoding, one candidate).
+/// - `out`: receives the new recognizer on success (untouched on error); free it with
+///   `inkjot_recognizer_free`. Required.
+///
+/// Errors: NULL_POINTER, INVALID_UTF8, INVALID_ARGUMENT (bad `lang`), IO (missing or unreadable
+/// model or pack file), MODEL (not a valid model, LM or decoder.json). Strings are only read
+/// during the call.
+/// Thread safety: any thread.
+///
+/// # Safety
+/// `model_path` and `lang` are NULL or NUL-terminated strings; `out` is NULL or valid for writes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn inkjot_recognizer_new_from_path(
+    model_path: *const c_char,
+    lang: *const c_char,
+    out: *mut *mut InkjotRecognizer,
+) -> InkjotStatus {
+    panic::status(|| {
+        // SAFETY: the caller guarantees NULL or NUL-terminated strings.
+        let path = unsafe { super::req_str(model_path, "model_path") }?;
+        // SAFETY: as above.
+        let lang = unsafe { super::opt_str(lang, "lang") }?.unwrap_or_default();
+        out_ptr(out, "out")?;
+        if !lang.is_empty() {
+            check_lang(lang)?;
+        }
+        let path = Path::new(path);
+        let (file, dir) = if path.is_dir() {
+            (path.join(INKJOT_DEFAULT_MODEL_FILE), path.to_path_buf())
+        } else {
+            let dir = path.parent().unwrap_or(Path::new(".")).to_path_buf();
+            (path.to_path_buf(), dir)
+        };
+        let recognizer = Recognizer::from_file(&file)?;
+        let language = if lang.is_empty() {
+            None
+        } else {
+            let dir = dir.join(lang);
+            let pack = LanguagePack::load(&dir).map_err(|e| {
+                let status = InkjotStatus::from_error(&e);
+                FfiError::new(status, format!("language pack {}: {e}", dir.display()))
+            })?;
+            Some(pack)
+        };
+        let recognizer = InkjotRecognizer::new(recognizer, language)?;
+        // SAFETY: `out` was checked non-NULL; the caller guarantees it is valid for writes.
+        unsafe { put(out, recognizer) };
+        Ok(())
+    })
+}
+
+/// Loads a recognizer from memory: the bytes of a model file and, optionally, of a language
+/// model (apps that ship their models inside the package).
+///
+/// - `model`, `model_len`: the model file's bytes. Required (NULL is NULL_POINTER).
+/// - `lm`, `lm_len`: the bytes of a language pack's lm.fst; NULL with `lm_len` 0 for none.
+/// - `decoder_config`: the text of the pack's decoder.json (UTF-8, NUL-terminated; missing fields
+///   take their defaults) or NULL for all defaults; only allowed with an LM.
+/// - `out`: receives the new recognizer on success; free it with `inkjot_recognizer_free`.
+///
+/// The buffers are only read during the call (the recognizer keeps its own copy): the caller may
+/// free them as soon as this returns.
+/// Errors: NULL_POINTER, INVALID_UTF8, INVALID_ARGUMENT, MODEL (invalid model, LM or settings).
+/// Thread safety: any thread.
+///
+/// # Safety
+/// `model` points to `model_len` readable bytes (or is NULL); `lm` points to `lm_len` readable
+/// bytes (or is NULL); `decoder_config` is NULL or a NUL-terminated string; `out` is NULL or valid
+/// for writes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn inkjot_recognizer_new_from_memory(
+    model: *const u8,
+    model_len: usize,
+    lm: *const u8,
+    lm_len: usize,
+    decoder_config: *const c_char,
+    out: *mut *mut InkjotRecognizer,
+) -> InkjotStatus {
+    panic::status(|| {
+        if model.is_null() {
+            return Err(FfiError::null("model"));
+        }
+        // SAFETY: the caller guarantees `model_len` readable bytes at `model`.
+        let model = unsafe { super::slice(model, model_len, "model") }?;
+        // SAFETY: the caller guarantees `lm_len` readable bytes at `lm` (or NULL with 0).
+        let lm = unsafe { super::slice(lm, lm_len, "lm") }?;
+        // SAFETY: the caller guarantees NULL or a NUL-terminated string.
+        let decoder_config = unsafe { super::opt_str(decoder_config, "decoder_config") }?;
+        out_ptr(out, "out")?;
+        if lm.is_empty() && decoder_config.is_some() {
+            return Err(FfiError::invalid("decoder_config is given without an LM"));
+        }
+        let recognizer = Recognizer::from_bytes(model)?;
+        let language = if lm.is_empty() {
+            None
+        } else {
+            // "{}": every decoder setting at its default.
+            Some(LanguagePack::from_bytes(
+                lm,
+                decoder_config.unwrap_or("{}"),
+            )?)
+        };
+        let recognizer = InkjotRecognizer::new(recognizer, language)?;
+        // SAFETY: `out` was checked non-NULL; the caller guarantees it is valid for writes.
+        unsafe { put(out, recognizer) };
+        Ok(())
+    })
+}
+
+/// Frees a recognizer. NULL is a no-op. Sessions made from it stay usable (they share the model).
+///
+/// Thread safety: must not run while another thread uses the same recognizer.
+///
+/// # Safety
+/// `recognizer` is NULL or a recognizer from this library not freed before.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn inkjot_recognizer_free(recognizer: *mut InkjotRecognizer) {
+    // SAFETY: the caller guarantees NULL or an unfreed recognizer made by `put`.
+    panic::value((), || unsafe { super::free(recognizer) })
+}
+
+/// Builds and validates an ink from C arrays.
+///
+/// # Safety
+/// See [`inkjot_recognize`]: `stroke_lengths` holds `stroke_count` values and `points` their sum.
+pub(crate) unsafe fn ink_from_arrays(
+    points: *const InkjotPoint,
+    stroke_lengths: *const usize,
+    stroke_count: usize,
+    limits: &InkLimits,
+) -> Result<Ink, FfiError> {
+    if stroke_count > limits.max_strokes {
+        return Err(crate::error::InkError::TooManyStrokes {
+            count: stroke_count,
+            limit: limits.max_strokes,
+        }
+        .into());
+    }
+    // SAFETY: the caller guarantees `stroke_count` values at `stroke_lengths`.
+    let lengths = unsafe { super::slice(stroke_lengths, stroke_count, "stroke_lengths") }?;
+    let total = lengths
+        .iter()
+        .try_fold(0usize, |sum, &n| sum.checked_add(n))
+        .ok_or_else(|| FfiError::invalid("the stroke lengths overflow"))?;
+    if total > limits.max_points {
+        return Err(crate::error::InkError::TooManyPoints {
+            count: total,
+            limit: limits.max_points,
+        }
+        .into());
+    }
+    // SAFETY: the caller guarantees `total` (the sum of the lengths) points at `points`.
+    let points = unsafe { super::slice(points, total, "points") }?;
+    let mut strokes = Vec::with_capacity(lengths.len());
+    let mut rest = points;
+    for &n in lengths {
+        let (stroke, tail) = rest.split_at(n);
+        strokes.push(Stroke {
+            points: stroke.iter().map(|&p| p.into()).collect(),
+        });
+        rest = tail;
+    }
+    Ok(Ink::new(strokes, limits)?)
+}
+
+/// Recognizes one ink.
+///
+/// - `recognizer`: required.
+/// - `points`: all points of all strokes, stroke after stroke (`sum(stroke_lengths)` points; may be
+///   NULL only when that sum is 0). Borrowed for the call.
+/// - `stroke_lengths`, `stroke_count`: the number of points of each stroke, in writing order.
+/// - `options`: NULL for `inkjot_options_default()`. Borrowed for the call.
+/// - `out`: receives the candidates on success; free them with `inkjot_results_free`.
+///
+/// Errors: NULL_POINTER; INVALID_INK for no strokes, an empty stroke, a NaN or infinite value,
+/// |value| > 1e9, time going backwards, more than 100000 points or 2000 strokes;
+/// INVALID_ARGUMENT for a bad option or overflowing lengths; INVALID_UTF8 for a bad pre-context.
+/// Thread safety: any number of threads may recognize with one recognizer at once.
+///
+/// # Safety
+/// `recognizer` is NULL or live; `stroke_lengths` points to `stroke_count` values; `points` to
+/// their sum of points; `options` is NULL or valid; `out` is NULL or valid for writes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn inkjot_recognize(
+    recognizer: *const InkjotRecognizer,
+    points: *const InkjotPoint,
+    stroke_lengths: *const usize,
+    stroke_count: usize,
+    options: *const InkjotOptions,
+    out: *mut *mut InkjotResults,
+) -> InkjotStatus {
+    panic::status(|| {
+        // SAFETY: the caller guarantees NULL or a live recognizer.
+        let recognizer = unsafe { handle(recognizer, "recognizer") }?;
+        out_ptr(out, "out")?;
+        // SAFETY: the caller guarantees NULL or valid options.
+        let options = unsafe { recognize_options(options) }?;
+        // SAFETY: the caller guarantees the array sizes.
+        let ink = unsafe {
+            ink_from_arrays(points, stroke_lengths, stroke_count, &InkLimits::default())
+        }?;
+        let recognition = recognizer.inner.recognize(&ink, &options)?;
+        // SAFETY: `out` was checked non-NULL; the caller guarantees it is valid for writes.
+        unsafe { put(out, InkjotResults::new(recognition)) };
+        Ok(())
+    })
+}
