@@ -14,7 +14,7 @@ use std::path::Path;
 
 use crate::decode::{BeamDecoder, Candidate, LanguagePack, LogProbs, greedy};
 use crate::error::{Error, Result};
-use crate::features::{FeatureConfig, WritingArea, featurize};
+use crate::features::{FEATURE_DIM, FeatureConfig, WritingArea, featurize};
 use crate::ink::Ink;
 use crate::model::Model;
 
@@ -115,21 +115,49 @@ impl Recognizer {
         self.model.forward(&featurize(ink, &config))
     }
 
+    /// The feature settings (fitter parameters) this recognizer computes features with.
+    pub fn feature_config(&self) -> &FeatureConfig {
+        &self.features
+    }
+
     /// Recognizes one ink.
     pub fn recognize(&self, ink: &Ink, options: &RecognizeOptions) -> Result<Recognition> {
+        let config = FeatureConfig {
+            area: options.writing_area,
+            ..self.features
+        };
+        self.recognize_features(&featurize(ink, &config), options)
+    }
+
+    /// Network and decoder on feature rows computed with [`Recognizer::feature_config`] (streaming
+    /// sessions keep the rows of finished strokes and call this).
+    pub fn recognize_features(
+        &self,
+        features: &[[f32; FEATURE_DIM]],
+        options: &RecognizeOptions,
+    ) -> Result<Recognition> {
         if options.nbest == 0 {
             return Err(Error::InvalidArgument("nbest must be at least 1".into()));
         }
-        let logprobs = self.log_probs(ink, options.writing_area);
-        let candidates = match &self.decoder {
-            Some(decoder) if options.use_lm => {
-                decoder.decode_top(&logprobs, &options.pre_context, options.nbest)?
-            }
-            _ => vec![greedy(&logprobs, self.model.alphabet())],
-        };
+        let logprobs = self.model.forward(features);
         Ok(Recognition {
-            candidates,
+            candidates: self.decode(&logprobs, options)?,
             curves: logprobs.frames(),
+        })
+    }
+
+    /// Decodes network output: beam search with the language pack when there is one and
+    /// `options.use_lm` is set, else greedy (see the module docs for the scores' meaning).
+    pub fn decode(
+        &self,
+        logprobs: &LogProbs,
+        options: &RecognizeOptions,
+    ) -> Result<Vec<Candidate>> {
+        Ok(match &self.decoder {
+            Some(decoder) if options.use_lm => {
+                decoder.decode_top(logprobs, &options.pre_context, options.nbest)?
+            }
+            _ => vec![greedy(logprobs, self.model.alphabet())],
         })
     }
 }

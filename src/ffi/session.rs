@@ -28,11 +28,10 @@ use super::{
     InkjotOptions, InkjotPoint, handle, handle_mut, out_ptr, panic, put, recognize_options,
     writing_area,
 };
-use crate::decode::{BeamDecoder, LanguagePack, greedy};
 use crate::error::{Error, InkError, Result};
 use crate::features::{
-    FEATURE_DIM, FeatureConfig, FitConfig, NormPoint, StrokeFit, WritingArea, curve_features,
-    fit_stroke, pen_up_curve, reference_height,
+    FEATURE_DIM, FitConfig, NormPoint, StrokeFit, WritingArea, curve_features, fit_stroke,
+    pen_up_curve, reference_height,
 };
 use crate::ink::{Ink, InkLimits, Point, Stroke};
 use crate::recognizer::{Recognition, RecognizeOptions, Recognizer};
@@ -76,8 +75,6 @@ struct Finished {
 #[derive(Debug, Clone)]
 pub struct Session {
     recognizer: Arc<Recognizer>,
-    /// The beam decoder of the recognizer's language pack (see [`Session::with_language_pack`]).
-    decoder: Option<BeamDecoder>,
     area: WritingArea,
     limits: InkLimits,
     fit: FitConfig,
@@ -104,12 +101,10 @@ impl Session {
             }
         }
         Ok(Session {
+            fit: recognizer.feature_config().fit,
             recognizer,
-            decoder: None,
             area,
             limits: InkLimits::default(),
-            // The fitter settings of `Recognizer::new`, which every constructor uses.
-            fit: FeatureConfig::default().fit,
             finished: Vec::new(),
             current: Vec::new(),
             frame: None,
@@ -119,14 +114,6 @@ impl Session {
             last_t: f64::NEG_INFINITY,
             stroke_fits: 0,
         })
-    }
-
-    /// Decodes with `pack`'s LM and settings when [`RecognizeOptions::use_lm`] is set: pass the
-    /// pack the recognizer was given with [`Recognizer::with_language_pack`], so that the session
-    /// decodes as [`Recognizer::recognize`] does.
-    pub fn with_language_pack(mut self, pack: &LanguagePack) -> Result<Self> {
-        self.decoder = Some(pack.decoder(self.recognizer.model().alphabet())?);
-        Ok(self)
     }
 
     /// The session's writing area.
@@ -309,31 +296,9 @@ impl Session {
                 curves: 0,
             });
         }
-        self.recognize_features(&features, options)
+        self.recognizer.recognize_features(&features, options)
     }
 
-    /// Network and decoder on ready feature rows, as `Recognizer::recognize` runs them after its
-    /// own feature stage.
-    fn recognize_features(
-        &self,
-        features: &[[f32; FEATURE_DIM]],
-        options: &RecognizeOptions,
-    ) -> Result<Recognition> {
-        let model = self.recognizer.model();
-        let logprobs = model.forward(features);
-        let candidates = match &self.decoder {
-            Some(decoder) if options.use_lm => {
-                decoder.decode_top(&logprobs, &options.pre_context, options.nbest)?
-            }
-            _ => vec![greedy(&logprobs, model.alphabet())],
-        };
-        Ok(Recognition {
-            candidates,
-            curves: logprobs.frames(),
-        })
-    }
-
-    /// The frame for the points so far; refits finished strokes when the scale changed.
     fn refresh_frame(&mut self) -> Frame {
         let (min_x, min_y, max_x, max_y) = self.bbox;
         let scale = 1.0 / reference_height(max_x - min_x, max_y - min_y, self.area);
@@ -414,10 +379,7 @@ pub unsafe extern "C" fn inkjot_session_new(
         let recognizer = unsafe { handle(recognizer, "recognizer") }?;
         out_ptr(out, "out")?;
         let area = writing_area(writing_area_height)?;
-        let mut session = Session::new(Arc::clone(recognizer.recognizer()), area)?;
-        if let Some(pack) = recognizer.language_pack() {
-            session = session.with_language_pack(pack)?;
-        }
+        let session = Session::new(Arc::clone(recognizer.recognizer()), area)?;
         // SAFETY: `out` was checked non-NULL; the caller guarantees it is valid for writes.
         unsafe { put(out, InkjotSession { session }) };
         Ok(())
