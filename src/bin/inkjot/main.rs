@@ -1,5 +1,8 @@
 //! The `inkjot` command-line tool.
 
+mod replay;
+mod serve;
+
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -100,6 +103,10 @@ enum Command {
         #[command(subcommand)]
         command: LmCommand,
     },
+    /// Replay recorded inks in the terminal as they were written, with live candidates.
+    Replay(replay::ReplayArgs),
+    /// Serve a local web page to write on, recognized as you write.
+    Serve(serve::ServeArgs),
 }
 
 #[derive(Args, Clone)]
@@ -257,6 +264,8 @@ fn main() {
             recognizer,
         } => cmd_eval(&input, kind.as_deref(), limit, json, &recognizer),
         Command::Lm { command } => cmd_lm(command),
+        Command::Replay(args) => replay::run(&args),
+        Command::Serve(args) => serve::run(&args),
     };
     if let Err(e) = result {
         eprintln!("inkjot: {e:#}");

@@ -1,0 +1,719 @@
+//! `inkjot serve`: a local web page to write on, recognized as you write.
+//!
+//! A small HTTP/1.1 server on `std::net` with a fixed pool of worker threads; every response
+//! closes its connection. Requests are bounded (head size, body size, an overall deadline and
+//! socket timeouts), bad requests get a 4xx answer and a panic while answering becomes a 500.
+//!
+//! Routes:
+//!
+//! | route | answer |
+//! |---|---|
+//! | `GET /`, `/app.js`, `/style.css` | the page (embedded in the binary; no external assets) |
+//! | `GET /api/info` | `{"languages": [..], "default": "en", "model": .., "int8": .., "nbest_max": ..}` |
+//! | `POST /api/recognize` | body: one ink in the JSON Lines record format (`{"strokes": [{"x", "y", "t"}]}`) plus optional `lang`, `pre_context`, `nbest`, `use_lm`, `writing_height`; answer: `{"candidates": [{"text", "score"}], "latency_ms", "curves", "strokes", "points", "lang"}` |
+
+use std::io::{Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::panic::AssertUnwindSafe;
+use std::path::PathBuf;
+use std::sync::mpsc::{Receiver, TrySendError, sync_channel};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use clap::Args;
+use inkjot::decode::LanguagePack;
+use inkjot::features::WritingArea;
+use inkjot::ink::{Ink, InkLimits};
+use inkjot::{RecognizeOptions, Recognizer};
+use serde::Deserialize;
+
+/// Arguments of `inkjot serve`.
+#[derive(Args)]
+pub struct ServeArgs {
+    /// Address to listen on; keep 127.0.0.1 unless the demo is meant to be reached from elsewhere.
+    #[arg(long, default_value = "127.0.0.1:8765")]
+    addr: SocketAddr,
+    /// Model file (default: $INKJOT_MODEL, else the shipped int8 model).
+    #[arg(long)]
+    model: Option<PathBuf>,
+    /// Directory of language packs, a `<code>/` directory with `lm.fst` for each language
+    /// (default: the shipped models/).
+    #[arg(long)]
+    packs: Option<PathBuf>,
+    /// Threads answering requests (1 to 64).
+    #[arg(long, default_value_t = 4)]
+    threads: usize,
+    /// Do not log requests to standard error.
+    #[arg(long)]
+    quiet: bool,
+}
+
+const INDEX_HTML: &str = include_str!("web/index.html");
+const APP_JS: &str = include_str!("web/app.js");
+const STYLE_CSS: &str = include_str!("web/style.css");
+
+/// Largest request head (request line and headers), in bytes.
+const MAX_HEAD_BYTES: usize = 16 << 10;
+/// Largest request body, in bytes.
+const MAX_BODY_BYTES: usize = 4 << 20;
+/// Timeout of each read or write on a connection.
+const IO_TIMEOUT: Duration = Duration::from_secs(10);
+/// Time allowed to receive a whole request.
+const REQUEST_DEADLINE: Duration = Duration::from_secs(30);
+/// Connections accepted but not yet picked up by a worker; more are answered 503.
+const QUEUE: usize = 64;
+/// Most candidates a request may ask for.
+const NBEST_MAX: usize = 10;
+/// Longest pre-context kept, in characters (the decoder uses only the last ~20).
+const PRE_CONTEXT_MAX_CHARS: usize = 200;
+/// Limits on inks sent to the server.
+const LIMITS: InkLimits = InkLimits {
+    max_points: 50_000,
+    max_strokes: 1_000,
+    max_abs_value: 1e7,
+};
+
+/// The recognizers, one per language, and what the page needs to know about them.
+struct App {
+    /// `(code, recognizer with that language's pack)`, sorted by code.
+    languages: Vec<(String, Recognizer)>,
+    /// The model without a language pack, for greedy decoding.
+    plain: Recognizer,
+    /// File name of the model.
+    model_name: String,
+    quiet: bool,
+}
+
+/// Runs `inkjot serve` until the process is stopped.
+pub fn run(args: &ServeArgs) -> anyhow::Result<()> {
+    if !(1..=64).contains(&args.threads) {
+        bail!("--threads must be 1 to 64");
+    }
+    let app = Arc::new(load(args)?);
+    let listener =
+        TcpListener::bind(args.addr).with_context(|| format!("cannot listen on {}", args.addr))?;
+    let addr = listener.local_addr()?;
+    let codes: Vec<&str> = app.languages.iter().map(|(c, _)| c.as_str()).collect();
+    eprintln!(
+        "inkjot serve: model {}, languages [{}]; open http://{addr}/",
+        app.model_name,
+        codes.join(", ")
+    );
+    let (sender, receiver) = sync_channel::<TcpStream>(QUEUE);
+    let receiver = Arc::new(Mutex::new(receiver));
+    for i in 0..args.threads {
+        let (app, receiver) = (Arc::clone(&app), Arc::clone(&receiver));
+        std::thread::Builder::new()
+            .name(format!("inkjot-serve-{i}"))
+            .spawn(move || worker(&app, &receiver))?;
+    }
+    for stream in listener.incoming() {
+        match stream {
+            Ok(stream) => match sender.try_send(stream) {
+                Ok(()) => {}
+                Err(TrySendError::Full(mut stream)) => {
+                    let _ = stream.set_write_timeout(Some(Duration::from_secs(1)));
+                    let _ = write_response(&mut stream, false, &Response::error(503, "busy"));
+                }
+                Err(TrySendError::Disconnected(_)) => bail!("all worker threads stopped"),
+            },
+            Err(e) => {
+                // Out of file descriptors or a connection reset before accept: wait a little.
+                eprintln!("inkjot serve: accept failed: {e}");
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn load(args: &ServeArgs) -> anyhow::Result<App> {
+    let path = match (&args.model, std::env::var_os("INKJOT_MODEL")) {
+        (Some(path), _) => path.clone(),
+        (None, Some(env)) => PathBuf::from(env),
+        (None, None) => PathBuf::from(super::SHIPPED_MODEL),
+    };
+    let bytes =
+        std::fs::read(&path).with_context(|| format!("cannot read model {}", path.display()))?;
+    let plain = Recognizer::from_bytes(&bytes)
+        .with_context(|| format!("cannot load model {}", path.display()))?;
+    let packs = args
+        .packs
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(super::SHIPPED_MODELS));
+    let mut languages = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(&packs) {
+        for entry in entries.flatten() {
+            let dir = entry.path();
+            let Some(code) = dir.file_name().and_then(|n| n.to_str()).map(str::to_owned) else {
+                continue;
+            };
+            if !dir.join("lm.fst").is_file() || !is_language_code(&code) {
+                continue;
+            }
+            let pack = LanguagePack::load(&dir)
+                .with_context(|| format!("cannot load language pack {}", dir.display()))?;
+            let recognizer = Recognizer::from_bytes(&bytes)?.with_language_pack(&pack)?;
+            languages.push((code, recognizer));
+        }
+    }
+    languages.sort_by(|a, b| a.0.cmp(&b.0));
+    if languages.is_empty() {
+        eprintln!(
+            "inkjot serve: no language pack in {}; decoding without a language model",
+            packs.display()
+        );
+    }
+    Ok(App {
+        languages,
+        plain,
+        model_name: path
+            .file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
+        quiet: args.quiet,
+    })
+}
+
+fn is_language_code(code: &str) -> bool {
+    !code.is_empty()
+        && code.len() <= 16
+        && code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+}
+
+fn worker(app: &App, receiver: &Mutex<Receiver<TcpStream>>) {
+    loop {
+        let next = receiver.lock().unwrap_or_else(|e| e.into_inner()).recv();
+        let Ok(mut stream) = next else {
+            return;
+        };
+        let begin = Instant::now();
+        let outcome =
+            std::panic::catch_unwind(AssertUnwindSafe(|| serve_connection(app, &mut stream)));
+        let (line, status) = match outcome {
+            Ok(done) => done,
+            Err(_) => {
+                let _ = write_response(&mut stream, false, &Response::error(500, "internal error"));
+                ("(panic)".to_string(), 500)
+            }
+        };
+        finish(&mut stream);
+        if !app.quiet {
+            eprintln!(
+                "inkjot serve: {line} {status} {:.1} ms",
+                begin.elapsed().as_secs_f64() * 1e3
+            );
+        }
+    }
+}
+
+/// Answers one request on `stream`; returns the request line (for the log) and the status.
+fn serve_connection(app: &App, stream: &mut TcpStream) -> (String, u16) {
+    let _ = stream.set_read_timeout(Some(IO_TIMEOUT));
+    let _ = stream.set_write_timeout(Some(IO_TIMEOUT));
+    let _ = stream.set_nodelay(true);
+    let (line, head_only, response) = match read_request(stream) {
+        Ok(request) => {
+            let line = format!("{} {}", request.method, request.path);
+            let head_only = request.method == "HEAD";
+            (line, head_only, route(app, &request))
+        }
+        Err(RequestError::Closed) => return ("(closed)".to_string(), 0),
+        Err(RequestError::Http(status, message)) => (
+            "(bad request)".to_string(),
+            false,
+            Response::error(status, &message),
+        ),
+    };
+    let _ = write_response(stream, head_only, &response);
+    (line, response.status)
+}
+
+/// Ends a connection politely: no more writes, then a short drain so that unread request bytes
+/// do not turn the close into a reset that could lose the response.
+fn finish(stream: &mut TcpStream) {
+    let _ = stream.shutdown(Shutdown::Write);
+    let _ = stream.set_read_timeout(Some(Duration::from_millis(200)));
+    let mut sink = [0u8; 4096];
+    let mut drained = 0;
+    while drained < 256 << 10 {
+        match stream.read(&mut sink) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => drained += n,
+        }
+    }
+}
+
+/// A parsed request.
+#[derive(Debug)]
+struct Request {
+    method: String,
+    /// The path, without the query string.
+    path: String,
+    body: Vec<u8>,
+}
+
+/// Why a request could not be read.
+#[derive(Debug)]
+enum RequestError {
+    /// The client closed the connection (or timed out) before sending a request.
+    Closed,
+    /// Answer with this status and message.
+    Http(u16, String),
+}
+
+fn bad(status: u16, message: impl Into<String>) -> RequestError {
+    RequestError::Http(status, message.into())
+}
+
+/// Reads one request: head up to [`MAX_HEAD_BYTES`], body (by `Content-Length`) up to
+/// [`MAX_BODY_BYTES`], all within [`REQUEST_DEADLINE`].
+fn read_request(stream: &mut (impl Read + Write)) -> Result<Request, RequestError> {
+    let deadline = Instant::now() + REQUEST_DEADLINE;
+    let mut buffer = Vec::with_capacity(4096);
+    let mut chunk = [0u8; 4096];
+    let head_end = loop {
+        if let Some(i) = find(&buffer, b"\r\n\r\n") {
+            break i;
+        }
+        if buffer.len() > MAX_HEAD_BYTES {
+            return Err(bad(431, "request head too large"));
+        }
+        if Instant::now() > deadline {
+            return Err(bad(408, "request timeout"));
+        }
+        match stream.read(&mut chunk) {
+            Ok(0) if buffer.is_empty() => return Err(RequestError::Closed),
+            Ok(0) => return Err(bad(400, "incomplete request")),
+            Ok(n) => buffer.extend_from_slice(&chunk[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) if buffer.is_empty() => return Err(RequestError::Closed),
+            Err(_) => return Err(bad(408, "request timeout")),
+        }
+    };
+    if head_end > MAX_HEAD_BYTES {
+        return Err(bad(431, "request head too large"));
+    }
+    let head = std::str::from_utf8(&buffer[..head_end]).map_err(|_| bad(400, "head not UTF-8"))?;
+    let mut lines = head.split("\r\n");
+    let request_line = lines.next().unwrap_or_default();
+    let mut parts = request_line.split(' ');
+    let (Some(method), Some(target), Some(version), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(bad(400, "malformed request line"));
+    };
+    if !version.starts_with("HTTP/1.") {
+        return Err(bad(505, "HTTP/1.x only"));
+    }
+    if method.is_empty() || !method.bytes().all(|b| b.is_ascii_uppercase()) {
+        return Err(bad(400, "malformed method"));
+    }
+    let mut content_length: Option<usize> = None;
+    let mut expect_continue = false;
+    for line in lines {
+        let Some((name, value)) = line.split_once(':') else {
+            return Err(bad(400, "malformed header"));
+        };
+        let value = value.trim();
+        match name.to_ascii_lowercase().as_str() {
+            "content-length" => {
+                let n: usize = value.parse().map_err(|_| bad(400, "bad Content-Length"))?;
+                if content_length.is_some_and(|m| m != n) {
+                    return Err(bad(400, "conflicting Content-Length"));
+                }
+                content_length = Some(n);
+            }
+            "transfer-encoding" => return Err(bad(411, "send a Content-Length")),
+            "expect" if value.eq_ignore_ascii_case("100-continue") => expect_continue = true,
+            _ => {}
+        }
+    }
+    let method = method.to_string();
+    let path = target
+        .split(['?', '#'])
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    let length = content_length.unwrap_or(0);
+    if length > MAX_BODY_BYTES {
+        return Err(bad(413, format!("body larger than {MAX_BODY_BYTES} bytes")));
+    }
+    if expect_continue && length > 0 {
+        let _ = stream.write_all(b"HTTP/1.1 100 Continue\r\n\r\n");
+    }
+    let mut body = buffer.split_off(head_end + 4);
+    body.truncate(length);
+    while body.len() < length {
+        if Instant::now() > deadline {
+            return Err(bad(408, "request timeout"));
+        }
+        let want = (length - body.len()).min(chunk.len());
+        match stream.read(&mut chunk[..want]) {
+            Ok(0) => return Err(bad(400, "incomplete body")),
+            Ok(n) => body.extend_from_slice(&chunk[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => return Err(bad(408, "request timeout")),
+        }
+    }
+    Ok(Request { method, path, body })
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+/// A response with a complete body.
+#[derive(Debug)]
+struct Response {
+    status: u16,
+    content_type: &'static str,
+    body: Vec<u8>,
+    allow: Option<&'static str>,
+}
+
+impl Response {
+    fn ok(content_type: &'static str, body: impl Into<Vec<u8>>) -> Self {
+        Response {
+            status: 200,
+            content_type,
+            body: body.into(),
+            allow: None,
+        }
+    }
+
+    fn json(status: u16, value: &serde_json::Value) -> Self {
+        Response {
+            status,
+            content_type: "application/json",
+            body: value.to_string().into_bytes(),
+            allow: None,
+        }
+    }
+
+    fn error(status: u16, message: &str) -> Self {
+        Response::json(status, &serde_json::json!({ "error": message }))
+    }
+}
+
+fn reason(status: u16) -> &'static str {
+    match status {
+        100 => "Continue",
+        200 => "OK",
+        400 => "Bad Request",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        408 => "Request Timeout",
+        411 => "Length Required",
+        413 => "Content Too Large",
+        422 => "Unprocessable Content",
+        431 => "Request Header Fields Too Large",
+        500 => "Internal Server Error",
+        503 => "Service Unavailable",
+        505 => "HTTP Version Not Supported",
+        _ => "",
+    }
+}
+
+fn write_response(
+    stream: &mut impl Write,
+    head_only: bool,
+    response: &Response,
+) -> std::io::Result<()> {
+    let mut head = format!(
+        "HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\nConnection: close\r\n\
+         Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\nReferrer-Policy: no-referrer\r\n\
+         Content-Security-Policy: default-src 'self'; img-src 'self' data: blob:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'\r\n",
+        response.status,
+        reason(response.status),
+        response.content_type,
+        response.body.len()
+    );
+    if let Some(allow) = response.allow {
+        head.push_str(&format!("Allow: {allow}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes())?;
+    if !head_only {
+        stream.write_all(&response.body)?;
+    }
+    stream.flush()
+}
+
+fn route(app: &App, request: &Request) -> Response {
+    let get = matches!(request.method.as_str(), "GET" | "HEAD");
+    match (request.path.as_str(), get) {
+        ("/" | "/index.html", true) => Response::ok("text/html; charset=utf-8", INDEX_HTML),
+        ("/app.js", true) => Response::ok("text/javascript; charset=utf-8", APP_JS),
+        ("/style.css", true) => Response::ok("text/css; charset=utf-8", STYLE_CSS),
+        ("/api/info", true) => Response::json(200, &info(app)),
+        ("/api/recognize", false) if request.method == "POST" => recognize(app, &request.body),
+        ("/" | "/index.html" | "/app.js" | "/style.css" | "/api/info", false) => Response {
+            allow: Some("GET, HEAD"),
+            ..Response::error(405, "method not allowed")
+        },
+        ("/api/recognize", _) => Response {
+            allow: Some("POST"),
+            ..Response::error(405, "method not allowed")
+        },
+        _ => Response::error(404, "not found"),
+    }
+}
+
+fn info(app: &App) -> serde_json::Value {
+    let codes: Vec<&str> = app.languages.iter().map(|(c, _)| c.as_str()).collect();
+    let default = if codes.contains(&"en") {
+        Some("en")
+    } else {
+        codes.first().copied()
+    };
+    serde_json::json!({
+        "languages": codes,
+        "default": default,
+        "model": app.model_name,
+        "int8": app.plain.model().is_int8(),
+        "nbest_max": NBEST_MAX,
+        "version": env!("CARGO_PKG_VERSION"),
+    })
+}
+
+/// The body of `POST /api/recognize`: an ink record as in the JSON Lines format, plus options.
+#[derive(Deserialize)]
+struct RecognizeRequest {
+    strokes: Vec<RawStroke>,
+    #[serde(default)]
+    lang: Option<String>,
+    #[serde(default)]
+    pre_context: String,
+    #[serde(default)]
+    nbest: Option<usize>,
+    #[serde(default)]
+    use_lm: Option<bool>,
+    #[serde(default)]
+    writing_height: Option<f64>,
+}
+
+#[derive(Deserialize)]
+struct RawStroke {
+    x: Vec<f64>,
+    y: Vec<f64>,
+    #[serde(default)]
+    t: Option<Vec<f64>>,
+}
+
+fn recognize(app: &App, body: &[u8]) -> Response {
+    let request: RecognizeRequest = match serde_json::from_slice(body) {
+        Ok(r) => r,
+        Err(e) => return Response::error(400, &format!("malformed request: {e}")),
+    };
+    let channels = request
+        .strokes
+        .into_iter()
+        .map(|s| (s.x, s.y, s.t))
+        .collect();
+    let ink = match Ink::from_channels(channels, &LIMITS) {
+        Ok(ink) => ink,
+        Err(e) => return Response::error(422, &format!("invalid ink: {e}")),
+    };
+    let use_lm = request.use_lm.unwrap_or(true);
+    let lang = request.lang.unwrap_or_else(|| "en".to_string());
+    let recognizer = if use_lm {
+        match app.languages.iter().find(|(code, _)| *code == lang) {
+            Some((_, r)) => r,
+            None if app.languages.is_empty() => &app.plain,
+            None => return Response::error(400, &format!("unknown language {lang:?}")),
+        }
+    } else {
+        &app.plain
+    };
+    let writing_area = match request.writing_height {
+        None => WritingArea::Auto,
+        Some(h) if h.is_finite() && h > 0.0 => WritingArea::Height(h),
+        Some(_) => return Response::error(400, "writing_height must be a positive number"),
+    };
+    let skip = request
+        .pre_context
+        .chars()
+        .count()
+        .saturating_sub(PRE_CONTEXT_MAX_CHARS);
+    let options = RecognizeOptions {
+        nbest: request.nbest.unwrap_or(5).clamp(1, NBEST_MAX),
+        writing_area,
+        pre_context: request.pre_context.chars().skip(skip).collect(),
+        use_lm: use_lm && recognizer.has_language_model(),
+    };
+    let begin = Instant::now();
+    match recognizer.recognize(&ink, &options) {
+        Ok(result) => Response::json(
+            200,
+            &serde_json::json!({
+                "candidates": result.candidates,
+                "latency_ms": begin.elapsed().as_secs_f64() * 1e3,
+                "curves": result.curves,
+                "strokes": ink.strokes().len(),
+                "points": ink.point_count(),
+                "lang": if options.use_lm { Some(lang) } else { None },
+            }),
+        ),
+        Err(e) => Response::error(422, &e.to_string()),
+    }
+}
+
+/// The embedded page's files, for tests.
+#[cfg(test)]
+fn page_files() -> [(&'static str, &'static str); 3] {
+    [
+        ("index.html", INDEX_HTML),
+        ("app.js", APP_JS),
+        ("style.css", STYLE_CSS),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An in-memory connection: reads from `input`, collects what is written.
+    struct Fake {
+        input: std::io::Cursor<Vec<u8>>,
+        output: Vec<u8>,
+    }
+
+    impl Read for Fake {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            self.input.read(buf)
+        }
+    }
+
+    impl Write for Fake {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.output.write(buf)
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn parse(raw: &[u8]) -> (Result<Request, RequestError>, Vec<u8>) {
+        let mut fake = Fake {
+            input: std::io::Cursor::new(raw.to_vec()),
+            output: Vec::new(),
+        };
+        (read_request(&mut fake), fake.output)
+    }
+
+    fn status(result: Result<Request, RequestError>) -> u16 {
+        match result {
+            Ok(_) => 200,
+            Err(RequestError::Closed) => 0,
+            Err(RequestError::Http(status, _)) => status,
+        }
+    }
+
+    #[test]
+    fn requests_are_parsed_and_bounded() {
+        let (request, _) = parse(
+            b"POST /api/recognize?x=1 HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\n\r\nbodyextra",
+        );
+        let request = request.unwrap();
+        assert_eq!(
+            (request.method.as_str(), request.path.as_str()),
+            ("POST", "/api/recognize")
+        );
+        assert_eq!(request.body, b"body");
+
+        let (request, interim) =
+            parse(b"POST / HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\nok");
+        assert_eq!(request.unwrap().body, b"ok");
+        assert!(interim.starts_with(b"HTTP/1.1 100 Continue"));
+
+        assert_eq!(status(parse(b"").0), 0);
+        assert_eq!(status(parse(b"GET / HTTP/1.1\r\nHost").0), 400);
+        assert_eq!(status(parse(b"GET /\r\n\r\n").0), 400);
+        assert_eq!(status(parse(b"GET / SPDY/3\r\n\r\n").0), 505);
+        assert_eq!(status(parse(b"GET / HTTP/1.1\r\nnocolon\r\n\r\n").0), 400);
+        assert_eq!(
+            status(parse(b"POST / HTTP/1.1\r\nContent-Length: x\r\n\r\n").0),
+            400
+        );
+        assert_eq!(
+            status(parse(b"POST / HTTP/1.1\r\nContent-Length: 99999999999\r\n\r\n").0),
+            413
+        );
+        assert_eq!(
+            status(parse(b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n").0),
+            411
+        );
+        assert_eq!(
+            status(parse(b"POST / HTTP/1.1\r\nContent-Length: 9\r\n\r\nabc").0),
+            400
+        );
+        let mut huge = b"GET / HTTP/1.1\r\nX: ".to_vec();
+        huge.extend(std::iter::repeat_n(b'a', MAX_HEAD_BYTES + 10));
+        assert_eq!(status(parse(&huge).0), 431);
+    }
+
+    #[test]
+    fn responses_are_complete() {
+        let mut out = Vec::new();
+        write_response(&mut out, false, &Response::error(404, "not found")).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.starts_with("HTTP/1.1 404 Not Found\r\n"));
+        assert!(text.contains("Content-Length: 21\r\n"));
+        assert!(text.ends_with("\r\n\r\n{\"error\":\"not found\"}"));
+    }
+
+    #[test]
+    fn the_page_uses_no_external_assets() {
+        for (name, text) in page_files() {
+            for needle in ["http://", "https://", "//cdn", "@import"] {
+                assert!(!text.contains(needle), "{name} mentions {needle}");
+            }
+        }
+        assert!(INDEX_HTML.contains("app.js") && INDEX_HTML.contains("style.css"));
+    }
+
+    #[test]
+    fn language_codes_are_plain() {
+        assert!(is_language_code("en") && is_language_code("pt-br"));
+        assert!(!is_language_code("") && !is_language_code("../x") && !is_language_code("a b"));
+    }
+
+    #[test]
+    fn recognize_rejects_bad_inks_without_a_model_call() {
+        // The small test model (or the shipped one) stands in for any model: only status codes
+        // are checked.
+        let tiny = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/tiny-model.safetensors"
+        );
+        let Some(plain) = [tiny, super::super::SHIPPED_MODEL]
+            .into_iter()
+            .find_map(|path| Recognizer::from_file(path.as_ref()).ok())
+        else {
+            eprintln!("no model to test with; skipped");
+            return;
+        };
+        let app = App {
+            languages: Vec::new(),
+            plain,
+            model_name: "tiny".into(),
+            quiet: true,
+        };
+        assert_eq!(recognize(&app, b"{").status, 400);
+        assert_eq!(recognize(&app, b"{\"strokes\": []}").status, 422);
+        assert_eq!(
+            recognize(&app, b"{\"strokes\": [{\"x\": [0, 1], \"y\": [0]}]}").status,
+            422
+        );
+        assert_eq!(
+            recognize(&app, b"{\"strokes\": [{\"x\": [0, 1], \"y\": [0, 1e300]}]}").status,
+            422
+        );
+        let ok = recognize(
+            &app,
+            b"{\"strokes\": [{\"x\": [0, 5, 9], \"y\": [0, 20, 3], \"t\": [0, 10, 20]}]}",
+        );
+        assert_eq!(ok.status, 200, "{}", String::from_utf8_lossy(&ok.body));
+    }
+}

@@ -1,0 +1,499 @@
+// inkjot demo page: pointer input on a canvas, recognition after every stroke, replay of recorded
+// inks and download of what was written, in inkjot's JSON Lines ink format:
+// {"id": .., "label": .., "strokes": [{"x": [..], "y": [..], "t": [..]}]}
+// Coordinates are CSS pixels from the canvas's top left (y down); t is milliseconds from the ink's
+// first point.
+'use strict';
+
+(() => {
+  const $ = (id) => document.getElementById(id);
+  const pad = $('pad');
+  const ctx = pad.getContext('2d');
+  const NAMES = {
+    de: 'Deutsch', en: 'English', es: 'Español', fr: 'Français', it: 'Italiano',
+    pl: 'Polski', pt: 'Português',
+  };
+  const MAX_GAP_MS = 1000; // longest pause kept when replaying
+  const MAX_FILE_BYTES = 64 << 20;
+  const MAX_RECORDS = 5000;
+
+  const state = {
+    strokes: [], // [{x: [], y: [], t: []}]
+    current: null, // the stroke being drawn
+    pointerId: null,
+    t0: null, // event time of the ink's first point
+    inkId: null,
+    seq: 0, // last request sent
+    shown: 0, // request whose answer is shown
+    kept: [],
+    records: [], // from the opened file
+    replay: null, // {frame} while replaying
+  };
+
+  // ---- drawing -------------------------------------------------------------------------------
+
+  function resize() {
+    const rect = pad.getBoundingClientRect();
+    const dpr = window.devicePixelRatio || 1;
+    pad.width = Math.max(1, Math.round(rect.width * dpr));
+    pad.height = Math.max(1, Math.round(rect.height * dpr));
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    redraw();
+  }
+
+  function guides() {
+    const w = pad.clientWidth;
+    const h = pad.clientHeight;
+    ctx.save();
+    ctx.strokeStyle = '#e4e7ec';
+    ctx.lineWidth = 1;
+    ctx.setLineDash([6, 6]);
+    for (const f of [0.38, 0.66]) {
+      ctx.beginPath();
+      ctx.moveTo(16, Math.round(h * f) + 0.5);
+      ctx.lineTo(w - 16, Math.round(h * f) + 0.5);
+      ctx.stroke();
+    }
+    ctx.restore();
+  }
+
+  function penStyle() {
+    ctx.strokeStyle = '#1b2a4a';
+    ctx.fillStyle = '#1b2a4a';
+    ctx.lineWidth = 3;
+    ctx.lineCap = 'round';
+    ctx.lineJoin = 'round';
+  }
+
+  function redraw() {
+    ctx.clearRect(0, 0, pad.clientWidth, pad.clientHeight);
+    guides();
+    penStyle();
+    for (const s of state.strokes) {
+      ctx.beginPath();
+      ctx.moveTo(s.x[0], s.y[0]);
+      for (let i = 1; i < s.x.length; i++) ctx.lineTo(s.x[i], s.y[i]);
+      if (s.x.length === 1) ctx.lineTo(s.x[0] + 0.1, s.y[0]);
+      ctx.stroke();
+    }
+    $('hint').classList.toggle('hidden', state.strokes.length > 0);
+  }
+
+  function segment(s) {
+    const n = s.x.length;
+    penStyle();
+    ctx.beginPath();
+    if (n === 1) {
+      ctx.moveTo(s.x[0], s.y[0]);
+      ctx.lineTo(s.x[0] + 0.1, s.y[0]);
+    } else {
+      ctx.moveTo(s.x[n - 2], s.y[n - 2]);
+      ctx.lineTo(s.x[n - 1], s.y[n - 1]);
+    }
+    ctx.stroke();
+  }
+
+  // ---- the ink -------------------------------------------------------------------------------
+
+  const round = (v, digits) => Math.round(v * 10 ** digits) / 10 ** digits;
+
+  function lastTime() {
+    for (let i = state.strokes.length - 1; i >= 0; i--) {
+      const t = state.strokes[i].t;
+      if (t.length) return t[t.length - 1];
+    }
+    return 0;
+  }
+
+  function beginStroke() {
+    if (!state.strokes.length) state.inkId = newId();
+    state.current = { x: [], y: [], t: [] };
+    state.strokes.push(state.current);
+    $('hint').classList.add('hidden');
+  }
+
+  /**
+   * Adds a point to the current stroke: x, y in CSS pixels, t in ms of ink time. Pointer input
+   * skips a point that repeats the previous position (`dedupe`); replayed inks keep every point.
+   */
+  function pushPoint(x, y, t, dedupe) {
+    const s = state.current;
+    const n = s.x.length;
+    t = Math.max(t, lastTime());
+    if (dedupe && n && s.x[n - 1] === x && s.y[n - 1] === y) return;
+    s.x.push(x);
+    s.y.push(y);
+    s.t.push(t);
+    segment(s);
+  }
+
+  function addEventPoint(ev) {
+    const rect = pad.getBoundingClientRect();
+    if (state.t0 === null) state.t0 = ev.timeStamp;
+    pushPoint(round(ev.clientX - rect.left, 2), round(ev.clientY - rect.top, 2),
+      round(ev.timeStamp - state.t0, 1), true);
+  }
+
+  function endStroke() {
+    state.current = null;
+    recognize();
+  }
+
+  function clearInk() {
+    state.strokes = [];
+    state.current = null;
+    state.pointerId = null;
+    state.t0 = null;
+    redraw();
+    recognize();
+  }
+
+  function undo() {
+    if (state.current || !state.strokes.length) return;
+    stopReplay();
+    state.strokes.pop();
+    if (!state.strokes.length) state.t0 = null;
+    redraw();
+    recognize();
+  }
+
+  function newId() {
+    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+    return `inkjot-${stamp}`;
+  }
+
+  // ---- pointer input -------------------------------------------------------------------------
+
+  pad.addEventListener('pointerdown', (e) => {
+    if (state.pointerId !== null) return; // one pointer at a time
+    if (e.pointerType === 'mouse' && e.button !== 0) return;
+    e.preventDefault();
+    stopReplay();
+    pad.setPointerCapture(e.pointerId);
+    state.pointerId = e.pointerId;
+    beginStroke();
+    addEventPoint(e);
+  });
+
+  pad.addEventListener('pointermove', (e) => {
+    if (e.pointerId !== state.pointerId || !state.current) return;
+    e.preventDefault();
+    const coalesced = e.getCoalescedEvents ? e.getCoalescedEvents() : [];
+    for (const ev of coalesced.length ? coalesced : [e]) addEventPoint(ev);
+  });
+
+  const finishPointer = (e) => {
+    if (e.pointerId !== state.pointerId) return;
+    state.pointerId = null;
+    if (!state.current) return;
+    addEventPoint(e);
+    endStroke();
+  };
+  pad.addEventListener('pointerup', finishPointer);
+  pad.addEventListener('pointercancel', finishPointer);
+  pad.addEventListener('contextmenu', (e) => e.preventDefault());
+
+  // ---- recognition ---------------------------------------------------------------------------
+
+  function setStatus(text, error = false) {
+    const el = $('status');
+    el.textContent = text;
+    el.classList.toggle('error', error);
+  }
+
+  function showCandidates(candidates, strokes) {
+    const list = $('candidates');
+    list.replaceChildren();
+    for (const c of candidates) {
+      const li = document.createElement('li');
+      const row = document.createElement('div');
+      row.className = 'row';
+      const text = document.createElement('span');
+      text.className = 'text';
+      text.textContent = c.text;
+      const box = document.createElement('span');
+      box.className = 'barbox';
+      const bar = document.createElement('div');
+      bar.className = 'bar';
+      const p = Math.exp(c.score);
+      bar.style.width = `${Math.max(1, Math.min(100, p * 100)).toFixed(1)}%`;
+      box.append(bar);
+      const score = document.createElement('span');
+      score.className = 'score';
+      score.textContent = `${c.score.toFixed(3)}  (${(p * 100).toFixed(1)}%)`;
+      row.append(text, box, score);
+      li.append(row);
+      list.append(li);
+    }
+    $('top').textContent = candidates.length ? candidates[0].text : '';
+    $('results').dataset.strokes = String(strokes);
+  }
+
+  async function recognize() {
+    const seq = ++state.seq;
+    const strokes = state.strokes.filter((s) => s.x.length > 0);
+    if (!strokes.length) {
+      state.shown = seq;
+      showCandidates([], 0);
+      setStatus('Ready.');
+      return;
+    }
+    const body = JSON.stringify({
+      strokes,
+      lang: $('lang').value || undefined,
+      use_lm: $('use-lm').checked,
+      pre_context: $('context').value,
+      nbest: 5,
+    });
+    const began = performance.now();
+    try {
+      const response = await fetch('api/recognize', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body,
+      });
+      const data = await response.json();
+      if (seq < state.shown) return; // a newer answer is already shown
+      state.shown = seq;
+      if (!response.ok) throw new Error(data.error || `HTTP ${response.status}`);
+      const roundTrip = performance.now() - began;
+      showCandidates(data.candidates, data.strokes);
+      setStatus(`${data.strokes} stroke${data.strokes === 1 ? '' : 's'}, ${data.points} points, `
+        + `${data.curves} curves: recognized in ${data.latency_ms.toFixed(2)} ms `
+        + `(${roundTrip.toFixed(0)} ms round trip)`);
+    } catch (err) {
+      if (seq < state.shown) return;
+      state.shown = seq;
+      setStatus(`Recognition failed: ${err.message}`, true);
+    }
+  }
+
+  // ---- replay of recorded inks ---------------------------------------------------------------
+
+  function parseRecords(text) {
+    const records = [];
+    let bad = 0;
+    for (const line of text.split('\n')) {
+      if (!line.trim()) continue;
+      if (records.length >= MAX_RECORDS) break;
+      try {
+        const r = JSON.parse(line);
+        const ok = r && Array.isArray(r.strokes) && r.strokes.length > 0
+          && r.strokes.every((s) => Array.isArray(s.x) && Array.isArray(s.y)
+            && s.x.length > 0 && s.x.length === s.y.length
+            && (s.t === undefined || (Array.isArray(s.t) && s.t.length === s.x.length)));
+        if (ok) records.push(r); else bad++;
+      } catch {
+        bad++;
+      }
+    }
+    return { records, bad };
+  }
+
+  $('replay-file').addEventListener('change', async (e) => {
+    const file = e.target.files && e.target.files[0];
+    if (!file) return;
+    if (file.size > MAX_FILE_BYTES) {
+      setStatus(`${file.name} is larger than ${MAX_FILE_BYTES >> 20} MB`, true);
+      return;
+    }
+    const { records, bad } = parseRecords(await file.text());
+    state.records = records;
+    const select = $('replay-select');
+    select.replaceChildren();
+    records.forEach((r, i) => {
+      const option = document.createElement('option');
+      option.value = String(i);
+      const name = r.label !== undefined ? `“${r.label}”` : String(r.id ?? '');
+      option.textContent = `${i + 1}. ${name}`.slice(0, 60);
+      select.append(option);
+    });
+    select.disabled = records.length === 0;
+    $('replay').disabled = records.length === 0;
+    setStatus(`${file.name}: ${records.length} ink${records.length === 1 ? '' : 's'}`
+      + (bad ? `, ${bad} unreadable line${bad === 1 ? '' : 's'} skipped` : ''), records.length === 0);
+    e.target.value = '';
+  });
+
+  $('replay').addEventListener('click', () => {
+    const record = state.records[Number($('replay-select').value)];
+    if (record) replay(record, Number($('replay-speed').value) || 1);
+  });
+
+  function stopReplay() {
+    if (state.replay) {
+      cancelAnimationFrame(state.replay.frame);
+      state.replay = null;
+      document.body.dataset.replay = 'stopped';
+      replayEnded();
+    }
+  }
+
+  /** Lets pointer strokes continue a replayed ink, with time going on from its last point. */
+  function replayEnded() {
+    if (state.current && state.current.x.length) endStroke();
+    state.current = null;
+    state.t0 = state.strokes.length ? performance.now() - lastTime() : null;
+  }
+
+  /** Plays `record` onto the canvas at its own pace (times `speed`), recognizing after each stroke. */
+  function replay(record, speed) {
+    stopReplay();
+    clearInk();
+    // Times as in inkjot: a missing t is synthesized at 10 ms per point.
+    let next = 0;
+    const strokes = record.strokes.map((s) => {
+      const t = Array.isArray(s.t) ? s.t.map(Number) : s.x.map((_, i) => next + 10 * i);
+      next = t[t.length - 1] + 20;
+      return { x: s.x.map(Number), y: s.y.map(Number), t };
+    });
+    let minX = Infinity; let minY = Infinity; let maxX = -Infinity; let maxY = -Infinity;
+    for (const s of strokes) {
+      for (let i = 0; i < s.x.length; i++) {
+        minX = Math.min(minX, s.x[i]); maxX = Math.max(maxX, s.x[i]);
+        minY = Math.min(minY, s.y[i]); maxY = Math.max(maxY, s.y[i]);
+      }
+    }
+    const w = pad.clientWidth; const h = pad.clientHeight;
+    const margin = 24;
+    const scale = Math.min((w - 2 * margin) / Math.max(maxX - minX, 1e-9),
+      (h - 2 * margin) / Math.max(maxY - minY, 1e-9), 10);
+    const offX = (w - (maxX - minX) * scale) / 2;
+    const offY = (h - (maxY - minY) * scale) / 2;
+    const t0 = strokes[0].t[0];
+    // Schedule: playback time of each point, pauses capped.
+    const events = [];
+    let clock = 0; let prev = t0;
+    strokes.forEach((s, si) => s.x.forEach((_, i) => {
+      clock += Math.min(Math.max(s.t[i] - prev, 0), MAX_GAP_MS);
+      prev = s.t[i];
+      events.push({
+        at: clock / speed, si, last: i === s.x.length - 1,
+        x: round((s.x[i] - minX) * scale + offX, 2), y: round((s.y[i] - minY) * scale + offY, 2),
+        t: round(s.t[i] - t0, 1),
+      });
+    }));
+    $('label').value = record.label ?? '';
+    document.body.dataset.replay = 'playing';
+    const started = performance.now();
+    let k = 0;
+    const step = () => {
+      const now = performance.now() - started;
+      while (k < events.length && events[k].at <= now) {
+        const ev = events[k++];
+        if (!state.current) beginStroke();
+        pushPoint(ev.x, ev.y, ev.t, false);
+        if (ev.last) endStroke();
+      }
+      if (k < events.length) {
+        state.replay.frame = requestAnimationFrame(step);
+      } else {
+        state.replay = null;
+        replayEnded();
+        document.body.dataset.replay = 'done';
+      }
+    };
+    state.replay = { frame: requestAnimationFrame(step) };
+  }
+
+  // ---- collecting inks -----------------------------------------------------------------------
+
+  function currentRecord() {
+    const strokes = state.strokes.filter((s) => s.x.length > 0);
+    if (!strokes.length) return null;
+    const record = { id: state.inkId || newId(), strokes };
+    const label = $('label').value.trim();
+    if (label) record.label = label;
+    return record;
+  }
+
+  function updateKept() {
+    $('kept').textContent = `${state.kept.length} kept`;
+  }
+
+  $('keep').addEventListener('click', () => {
+    if (state.current) return;
+    const record = currentRecord();
+    if (!record) {
+      setStatus('Nothing to keep: write something first.', true);
+      return;
+    }
+    stopReplay();
+    state.kept.push(record);
+    $('label').value = '';
+    clearInk();
+    updateKept();
+    setStatus(`Kept ink ${state.kept.length}.`);
+  });
+
+  $('download').addEventListener('click', () => {
+    const current = state.current ? null : currentRecord();
+    const records = current ? [...state.kept, current] : state.kept;
+    if (!records.length) {
+      setStatus('Nothing to download: write something first.', true);
+      return;
+    }
+    const text = records.map((r) => JSON.stringify(r)).join('\n') + '\n';
+    const url = URL.createObjectURL(new Blob([text], { type: 'application/x-ndjson' }));
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = `${newId()}.jsonl`;
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10000);
+    setStatus(`Downloaded ${records.length} ink${records.length === 1 ? '' : 's'}.`);
+  });
+
+  // ---- controls ------------------------------------------------------------------------------
+
+  $('undo').addEventListener('click', undo);
+  $('clear').addEventListener('click', () => { stopReplay(); clearInk(); });
+  for (const id of ['lang', 'use-lm']) $(id).addEventListener('change', recognize);
+  let typing = null;
+  $('context').addEventListener('input', () => {
+    clearTimeout(typing);
+    typing = setTimeout(recognize, 250);
+  });
+  document.addEventListener('keydown', (e) => {
+    if (e.target instanceof HTMLInputElement) return;
+    if ((e.ctrlKey || e.metaKey) && e.key === 'z') {
+      e.preventDefault();
+      undo();
+    } else if (e.key === 'Escape') {
+      stopReplay();
+      clearInk();
+    }
+  });
+  window.addEventListener('resize', resize);
+
+  async function loadInfo() {
+    const select = $('lang');
+    try {
+      const info = await (await fetch('api/info')).json();
+      for (const code of info.languages) {
+        const option = document.createElement('option');
+        option.value = code;
+        option.textContent = NAMES[code] ? `${NAMES[code]} (${code})` : code;
+        select.append(option);
+      }
+      if (info.default) select.value = info.default;
+      if (!info.languages.length) {
+        const option = document.createElement('option');
+        option.textContent = 'no language packs';
+        select.append(option);
+        select.disabled = true;
+        $('use-lm').checked = false;
+        $('use-lm').disabled = true;
+      }
+      $('footer').textContent = `inkjot ${info.version} · model ${info.model}`
+        + `${info.int8 ? ' (int8)' : ''} · nothing leaves this machine`;
+      document.body.dataset.ready = '1';
+    } catch (err) {
+      setStatus(`Cannot reach the inkjot server: ${err.message}`, true);
+    }
+  }
+
+  resize();
+  loadInfo();
+})();
