@@ -15,12 +15,23 @@ use crate::error::{Error, Location, Result};
 /// Longest line accepted, in bytes; longer lines are reported as errors and skipped.
 pub const DEFAULT_MAX_LINE_BYTES: usize = 64 << 20;
 
-#[derive(Deserialize)]
-struct RawStroke {
-    x: Vec<f64>,
-    y: Vec<f64>,
+/// One stroke as the JSON Lines format spells it, before validation.
+#[derive(Debug, Clone, Deserialize)]
+pub struct JsonStroke {
+    /// Horizontal positions.
+    pub x: Vec<f64>,
+    /// Vertical positions.
+    pub y: Vec<f64>,
+    /// Times in milliseconds, when given.
     #[serde(default)]
-    t: Option<Vec<f64>>,
+    pub t: Option<Vec<f64>>,
+}
+
+impl JsonStroke {
+    /// The stroke's channels, ready for [`Ink::from_channels`].
+    pub fn into_channels(self) -> super::StrokeChannels {
+        (self.x, self.y, self.t)
+    }
 }
 
 #[derive(Deserialize)]
@@ -31,7 +42,7 @@ struct RawRecord {
     label: Option<String>,
     #[serde(default)]
     kind: Option<String>,
-    strokes: Vec<RawStroke>,
+    strokes: Vec<JsonStroke>,
 }
 
 /// Reads records from JSON Lines one at a time; each item is one non-blank line.
@@ -121,7 +132,11 @@ impl<R: BufRead> JsonlReader<R> {
                 ));
             }
         };
-        let channels = raw.strokes.into_iter().map(|s| (s.x, s.y, s.t)).collect();
+        let channels = raw
+            .strokes
+            .into_iter()
+            .map(JsonStroke::into_channels)
+            .collect();
         let ink = Ink::from_channels(channels, &self.limits).map_err(|source| Error::InkAt {
             location: Location { line },
             source,

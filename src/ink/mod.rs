@@ -10,7 +10,7 @@ mod jsonl;
 mod reader;
 
 pub use inkml::parse_inkml;
-pub use jsonl::{JsonlReader, write_jsonl_record};
+pub use jsonl::{JsonStroke, JsonlReader, write_jsonl_record};
 pub use reader::{InkFormat, read_ink, read_ink_file};
 
 use crate::error::InkError;

@@ -24,7 +24,7 @@ use anyhow::{Context, bail};
 use clap::Args;
 use inkjot::decode::LanguagePack;
 use inkjot::features::WritingArea;
-use inkjot::ink::{Ink, InkLimits};
+use inkjot::ink::{Ink, InkLimits, JsonStroke};
 use inkjot::{RecognizeOptions, Recognizer};
 use serde::Deserialize;
 
@@ -480,7 +480,7 @@ fn info(app: &App) -> serde_json::Value {
 /// The body of `POST /api/recognize`: an ink record as in the JSON Lines format, plus options.
 #[derive(Deserialize)]
 struct RecognizeRequest {
-    strokes: Vec<RawStroke>,
+    strokes: Vec<JsonStroke>,
     #[serde(default)]
     lang: Option<String>,
     #[serde(default)]
@@ -493,14 +493,6 @@ struct RecognizeRequest {
     writing_height: Option<f64>,
 }
 
-#[derive(Deserialize)]
-struct RawStroke {
-    x: Vec<f64>,
-    y: Vec<f64>,
-    #[serde(default)]
-    t: Option<Vec<f64>>,
-}
-
 fn recognize(app: &App, body: &[u8]) -> Response {
     let request: RecognizeRequest = match serde_json::from_slice(body) {
         Ok(r) => r,
@@ -509,7 +501,7 @@ fn recognize(app: &App, body: &[u8]) -> Response {
     let channels = request
         .strokes
         .into_iter()
-        .map(|s| (s.x, s.y, s.t))
+        .map(JsonStroke::into_channels)
         .collect();
     let ink = match Ink::from_channels(channels, &LIMITS) {
         Ok(ink) => ink,
