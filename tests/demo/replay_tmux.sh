@@ -10,9 +10,6 @@
 # Environment: INKJOT_BIN (default: build target/release/inkjot), INKJOT_MODEL, CHROMIUM.
 # Prints `N passed, M failed` last; exits non-zero on any failure.
 set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
-cd "$root"
 
 screenshot=""
 while [ $# -gt 0 ]; do
@@ -22,19 +19,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
-apt_install() {
-  echo "== installing $* (apt)"
-  as_root apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
-}
-
-if [ -z "${INKJOT_BIN:-}" ]; then
-  echo "== building inkjot (release)"
-  cargo build --release --bin inkjot
-  INKJOT_BIN="${CARGO_TARGET_DIR:-$root/target}/release/inkjot"
-fi
-INKJOT_BIN=$(realpath "$INKJOT_BIN")
+source "$(dirname "$0")/common.sh"
 command -v tmux >/dev/null || apt_install tmux
 
 export LC_ALL=C.UTF-8

@@ -11,9 +11,6 @@
 # INKJOT_DEMO_DATA (default ../shared/data/unipen/valid.jsonl.gz beside the repository),
 # CHROMIUM (default /usr/bin/chromium).
 set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
-cd "$root"
 
 shots=""
 while [ $# -gt 0 ]; do
@@ -23,19 +20,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
-apt_install() {
-  echo "== installing $* (apt)"
-  as_root apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
-}
-
-if [ -z "${INKJOT_BIN:-}" ]; then
-  echo "== building inkjot (release)"
-  cargo build --release --bin inkjot
-  INKJOT_BIN="${CARGO_TARGET_DIR:-$root/target}/release/inkjot"
-fi
-export INKJOT_BIN=$(realpath "$INKJOT_BIN")
+source "$(dirname "$0")/common.sh"
 
 export CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
 [ -x "$CHROMIUM" ] || apt_install chromium fonts-dejavu-core
