@@ -101,8 +101,20 @@ fn recognize_c(
     options: &InkjotOptions,
 ) -> Vec<(String, f32)> {
     let (points, lengths) = arrays(ink);
+    let (s, out) = call_recognize(r, &points, &lengths, options);
+    assert_eq!(s, InkjotStatus::Ok, "{}", last_error());
+    take(out)
+}
+
+/// `inkjot_recognize` on Rust slices: its status and the results pointer it left.
+fn call_recognize(
+    r: *const InkjotRecognizer,
+    points: &[InkjotPoint],
+    lengths: &[usize],
+    options: *const InkjotOptions,
+) -> (InkjotStatus, *mut InkjotResults) {
     let mut out = null_mut();
-    // SAFETY: arrays and options are valid for the call.
+    // SAFETY: the slices and options are valid for the call; `out` is a local.
     let s = unsafe {
         inkjot_recognize(
             r,
@@ -113,8 +125,7 @@ fn recognize_c(
             &mut out,
         )
     };
-    assert_eq!(s, InkjotStatus::Ok, "{}", last_error());
-    take(out)
+    (s, out)
 }
 
 fn status_of_recognize(
@@ -123,18 +134,7 @@ fn status_of_recognize(
     lengths: &[usize],
     options: *const InkjotOptions,
 ) -> InkjotStatus {
-    let mut out = null_mut();
-    // SAFETY: arrays and options are valid for the call.
-    let s = unsafe {
-        inkjot_recognize(
-            r,
-            points.as_ptr(),
-            lengths.as_ptr(),
-            lengths.len(),
-            options,
-            &mut out,
-        )
-    };
+    let (s, out) = call_recognize(r, points, lengths, options);
     if s == InkjotStatus::Ok {
         take(out);
     } else {
