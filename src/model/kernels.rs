@@ -1,13 +1,21 @@
-//! Dense kernels: `out[t] = W · x[t] + b` for every frame, with f32 or int8 weights.
+//! Dense kernels: `out[t] = W · x[t] + b` for every frame, with f32 or int8 weights, and the
+//! QRNN's per-frame gate activations + fo-pooling step.
 //!
 //! The int8 kernel keeps per-output-row scales (symmetric, per-channel quantization) and quantizes
-//! each input frame on the fly to int8 with its own scale, accumulating exact integer dot products
-//! in i32; the result is `scale_w[row] * scale_x[t] * Σ q_w q_x + b[row]`.
+//! each input frame on the fly to int8 with its own scale (held widened to i16), accumulating
+//! exact integer dot products in i32; the result is `scale_w[row] * scale_x[t] * Σ q_w q_x + b[row]`.
 //!
-//! The dot products come from a table chosen once at run time ([`kernels`]): portable versions
+//! Frames are processed in blocks of [`BLOCK`]: each weight row is loaded once per block and
+//! multiplied with all of its frames, so the weights stream through the cache `frames / BLOCK`
+//! times instead of `frames` times, and one horizontal reduction serves four dot products.
+//!
+//! The inner loops come from a table chosen once at run time ([`kernels`]): portable versions
 //! (independent accumulators over fixed-size chunks, which compilers vectorize for the baseline
 //! target) overlaid by AVX2/FMA versions on x86-64 processors that have them. Every fast kernel is
 //! tested against the portable one.
+
+/// Frames per block in [`Dense::apply`].
+pub const BLOCK: usize = 4;
 
 /// Weights of a dense layer, `rows × cols`, row-major.
 #[derive(Debug, Clone, PartialEq)]
@@ -41,40 +49,52 @@ const LANES: usize = 16;
 impl Dense {
     /// Applies the layer to `frames` row-major inputs of `cols` values, writing `frames × rows`.
     pub fn apply(&self, input: &[f32], output: &mut Vec<f32>) {
-        let frames = input.len() / self.cols;
+        let (rows, cols) = (self.rows, self.cols);
         output.clear();
-        output.resize(frames * self.rows, 0.0);
+        output.resize(input.len() / cols * rows, 0.0);
+        let k = kernels();
         match &self.weights {
             Weights::F32(w) => {
-                let dot_f32 = kernels().dot_f32;
-                for (x, out) in input
-                    .chunks_exact(self.cols)
-                    .zip(output.chunks_exact_mut(self.rows))
+                let mut block = vec![0.0f32; BLOCK * cols];
+                let mut dots = vec![[0.0f32; BLOCK]; rows];
+                for (frames, out) in input
+                    .chunks(BLOCK * cols)
+                    .zip(output.chunks_mut(BLOCK * rows))
                 {
-                    for ((o, wr), b) in out
-                        .iter_mut()
-                        .zip(w.chunks_exact(self.cols))
-                        .zip(&self.bias)
-                    {
-                        *o = dot_f32(wr, x) + b;
+                    block[..frames.len()].copy_from_slice(frames);
+                    block[frames.len()..].fill(0.0);
+                    (k.block_f32)(w, &block, &mut dots);
+                    for (j, out) in out.chunks_exact_mut(rows).enumerate() {
+                        for ((o, d), b) in out.iter_mut().zip(&dots).zip(&self.bias) {
+                            *o = d[j] + b;
+                        }
                     }
                 }
             }
             Weights::Int8 { q, scale } => {
-                let dot_i8 = kernels().dot_i8;
-                let mut xq = vec![0i8; self.cols];
-                for (x, out) in input
-                    .chunks_exact(self.cols)
-                    .zip(output.chunks_exact_mut(self.rows))
+                let mut block = vec![0i16; BLOCK * cols];
+                let mut x_scale = [0.0f32; BLOCK];
+                let mut dots = vec![[0i32; BLOCK]; rows];
+                for (frames, out) in input
+                    .chunks(BLOCK * cols)
+                    .zip(output.chunks_mut(BLOCK * rows))
                 {
-                    let x_scale = quantize_frame(x, &mut xq);
-                    for (((o, wr), s), b) in out
-                        .iter_mut()
-                        .zip(q.chunks_exact(self.cols))
-                        .zip(scale)
-                        .zip(&self.bias)
-                    {
-                        *o = dot_i8(wr, &xq) as f32 * s * x_scale + b;
+                    for (j, (xq, s)) in block.chunks_exact_mut(cols).zip(&mut x_scale).enumerate() {
+                        *s = match frames.get(j * cols..(j + 1) * cols) {
+                            Some(x) => quantize_frame(x, xq),
+                            None => {
+                                xq.fill(0);
+                                0.0
+                            }
+                        };
+                    }
+                    (k.block_i8)(q, &block, &mut dots);
+                    for ((j, out), xs) in out.chunks_exact_mut(rows).enumerate().zip(x_scale) {
+                        for (((o, d), ws), b) in
+                            out.iter_mut().zip(&dots).zip(scale).zip(&self.bias)
+                        {
+                            *o = d[j] as f32 * ws * xs + b;
+                        }
                     }
                 }
             }
@@ -82,36 +102,103 @@ impl Dense {
     }
 }
 
-/// Quantizes `x` symmetrically to int8, returning the scale (0 for an all-zero frame).
-pub fn quantize_frame(x: &[f32], out: &mut [i8]) -> f32 {
-    let max = x.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+/// Quantizes `x` symmetrically to int8 values (held in i16), returning the scale (0 for an
+/// all-zero frame or one with an infinite value; NaN entries are ignored and quantize to 0).
+pub fn quantize_frame(x: &[f32], out: &mut [i16]) -> f32 {
+    let mut lanes = [0.0f32; LANES];
+    for chunk in x.chunks(LANES) {
+        for (m, v) in lanes.iter_mut().zip(chunk) {
+            *m = m.max(v.abs());
+        }
+    }
+    let max = lanes.iter().fold(0.0f32, |m, v| m.max(*v));
     if max == 0.0 || !max.is_finite() {
         out.iter_mut().for_each(|q| *q = 0);
         return 0.0;
     }
     let inv = 127.0 / max;
     for (q, v) in out.iter_mut().zip(x) {
-        *q = (v * inv).round().clamp(-127.0, 127.0) as i8;
+        *q = round_small(v * inv).clamp(-127.0, 127.0) as i16;
     }
     max / 127.0
 }
 
-/// The dot-product kernels in use.
+/// Rounds to the nearest integer (ties to even) for |v| < 2²², without a libm call: adding and
+/// subtracting 1.5·2²³ leaves no fraction bits, and the expression vectorizes.
+#[inline(always)]
+fn round_small(v: f32) -> f32 {
+    const MAGIC: f32 = 12_582_912.0;
+    (v + MAGIC) - MAGIC
+}
+
+/// tanh as the 13/6 rational approximation Eigen and ONNX Runtime use for float (exact to a few
+/// ulp on [−9, 9], ±1 outside): no libm call and branch-free, so loops over it vectorize.
+#[inline(always)]
+pub fn fast_tanh(x: f32) -> f32 {
+    const ALPHA: [f32; 7] = [
+        4.893_524_6e-3,
+        6.372_619_5e-4,
+        1.485_722_35e-5,
+        5.122_297_3e-8,
+        -8.604_672e-11,
+        2.000_188e-13,
+        -2.760_768_4e-16,
+    ];
+    const BETA: [f32; 4] = [4.893_525e-3, 2.268_434_7e-3, 1.185_347_1e-4, 1.198_258_4e-6];
+    // NaN passes through `clamp`.
+    let x = x.clamp(-9.0, 9.0);
+    let x2 = x * x;
+    let p = ALPHA.iter().rev().fold(0.0, |acc, a| acc * x2 + a) * x;
+    let q = BETA.iter().rev().fold(0.0, |acc, b| acc * x2 + b);
+    p / q
+}
+
+/// The logistic function via [`fast_tanh`]: σ(x) = ½ + ½·tanh(x/2).
+#[inline(always)]
+pub fn fast_sigmoid(x: f32) -> f32 {
+    0.5 + 0.5 * fast_tanh(0.5 * x)
+}
+
+/// One fo-pooling step over `n` units: `gates` holds the pre-activations `[z | f | o]` (3·n),
+/// `c` the cell state (updated in place), `h` receives `o·c`.
+#[inline(always)]
+fn pool_step_body(gates: &[f32], c: &mut [f32], h: &mut [f32]) {
+    let n = c.len();
+    let (z, rest) = gates.split_at(n);
+    let (f, o) = rest.split_at(n);
+    for ((((c, h), z), f), o) in c.iter_mut().zip(h.iter_mut()).zip(z).zip(f).zip(o) {
+        let z = fast_tanh(*z);
+        let f = fast_sigmoid(*f);
+        *c = f * *c + (1.0 - f) * z;
+        *h = fast_sigmoid(*o) * *c;
+    }
+}
+
+/// Portable [`Kernels::pool_step`].
+pub fn pool_step(gates: &[f32], c: &mut [f32], h: &mut [f32]) {
+    pool_step_body(gates, c, h);
+}
+
+/// The inner loops in use.
 #[derive(Debug, Clone, Copy)]
 pub struct Kernels {
     /// Name of the instruction set, for reports.
     pub name: &'static str,
-    /// f32 dot product of two equal-length slices.
-    pub dot_f32: fn(&[f32], &[f32]) -> f32,
-    /// Exact int8 dot product of two equal-length slices.
-    pub dot_i8: fn(&[i8], &[i8]) -> i32,
+    /// `out[r][j] = w[r] · x[j]`: every row of the row-major matrix `w` (`out.len()` rows) times
+    /// [`BLOCK`] frames stored back to back in `x` (`x.len() == BLOCK * cols`).
+    pub block_f32: fn(&[f32], &[f32], &mut [[f32; BLOCK]]),
+    /// Exact integer version of `block_f32`: int8 weights, int8-range frames widened to i16.
+    pub block_i8: fn(&[i8], &[i16], &mut [[i32; BLOCK]]),
+    /// One QRNN fo-pooling step (see [`pool_step`]).
+    pub pool_step: fn(&[f32], &mut [f32], &mut [f32]),
 }
 
 /// The portable kernels.
 pub const PORTABLE: Kernels = Kernels {
     name: "portable",
-    dot_f32,
-    dot_i8,
+    block_f32,
+    block_i8,
+    pool_step,
 };
 
 /// The fastest kernels this processor supports, detected once.
@@ -127,122 +214,226 @@ pub fn kernels() -> &'static Kernels {
     })
 }
 
-/// f32 dot product with independent accumulators (vectorizes well).
-pub fn dot_f32(a: &[f32], b: &[f32]) -> f32 {
-    let mut acc = [0.0f32; LANES];
-    let chunks = a.len() / LANES * LANES;
-    for (ca, cb) in a[..chunks]
-        .chunks_exact(LANES)
-        .zip(b[..chunks].chunks_exact(LANES))
-    {
-        for i in 0..LANES {
-            acc[i] += ca[i] * cb[i];
-        }
+/// Portable [`Kernels::block_f32`].
+pub fn block_f32(w: &[f32], x: &[f32], out: &mut [[f32; BLOCK]]) {
+    let cols = x.len() / BLOCK;
+    for (o, wr) in out.iter_mut().zip(w.chunks_exact(cols.max(1))) {
+        *o = dot4_f32(wr, x);
     }
-    let mut sum: f32 = acc.iter().sum();
-    for (x, y) in a[chunks..].iter().zip(&b[chunks..]) {
-        sum += x * y;
-    }
-    sum
 }
 
-/// Exact int8 dot product accumulated in i32.
-pub fn dot_i8(a: &[i8], b: &[i8]) -> i32 {
-    let mut acc = [0i32; LANES];
-    let chunks = a.len() / LANES * LANES;
-    for (ca, cb) in a[..chunks]
-        .chunks_exact(LANES)
-        .zip(b[..chunks].chunks_exact(LANES))
-    {
-        for i in 0..LANES {
-            acc[i] += i32::from(ca[i]) * i32::from(cb[i]);
+/// Portable [`Kernels::block_i8`].
+pub fn block_i8(w: &[i8], x: &[i16], out: &mut [[i32; BLOCK]]) {
+    let cols = x.len() / BLOCK;
+    for (o, wr) in out.iter_mut().zip(w.chunks_exact(cols.max(1))) {
+        *o = dot4_i8(wr, x);
+    }
+}
+
+/// Dot products of one weight row with [`BLOCK`] frames stored back to back in `x`: independent
+/// accumulators per frame (vectorizes well).
+pub fn dot4_f32(w: &[f32], x: &[f32]) -> [f32; BLOCK] {
+    let n = w.len();
+    let mut out = [0.0f32; BLOCK];
+    for (o, xj) in out.iter_mut().zip(x.chunks_exact(n.max(1))) {
+        let mut acc = [0.0f32; LANES];
+        let chunks = n / LANES * LANES;
+        for (cw, cx) in w[..chunks]
+            .chunks_exact(LANES)
+            .zip(xj[..chunks].chunks_exact(LANES))
+        {
+            for i in 0..LANES {
+                acc[i] += cw[i] * cx[i];
+            }
         }
+        *o = acc.iter().sum::<f32>()
+            + w[chunks..]
+                .iter()
+                .zip(&xj[chunks..])
+                .map(|(a, b)| a * b)
+                .sum::<f32>();
     }
-    let mut sum: i32 = acc.iter().sum();
-    for (x, y) in a[chunks..].iter().zip(&b[chunks..]) {
-        sum += i32::from(*x) * i32::from(*y);
+    out
+}
+
+/// Exact integer version of [`dot4_f32`], accumulated in i32.
+pub fn dot4_i8(w: &[i8], x: &[i16]) -> [i32; BLOCK] {
+    let n = w.len();
+    let mut out = [0i32; BLOCK];
+    for (o, xj) in out.iter_mut().zip(x.chunks_exact(n.max(1))) {
+        let mut acc = [0i32; LANES];
+        let chunks = n / LANES * LANES;
+        for (cw, cx) in w[..chunks]
+            .chunks_exact(LANES)
+            .zip(xj[..chunks].chunks_exact(LANES))
+        {
+            for i in 0..LANES {
+                acc[i] += i32::from(cw[i]) * i32::from(cx[i]);
+            }
+        }
+        *o = acc.iter().sum::<i32>()
+            + w[chunks..]
+                .iter()
+                .zip(&xj[chunks..])
+                .map(|(a, b)| i32::from(*a) * i32::from(*b))
+                .sum::<i32>();
     }
-    sum
+    out
 }
 
 #[cfg(target_arch = "x86_64")]
 mod avx2 {
-    //! AVX2 + FMA dot products. Only reachable through [`super::kernels`], which checks the
-    //! processor supports both features before handing these out.
+    //! AVX2 + FMA kernels. Only reachable through [`super::kernels`], which checks the processor
+    //! supports both features before handing these out.
+    use super::BLOCK;
     use std::arch::x86_64::*;
 
     pub const KERNELS: super::Kernels = super::Kernels {
         name: "avx2+fma",
-        dot_f32,
-        dot_i8,
+        block_f32,
+        block_i8,
+        pool_step,
     };
 
-    fn dot_f32(a: &[f32], b: &[f32]) -> f32 {
-        // SAFETY: `KERNELS` is only selected after runtime detection of AVX2 and FMA.
-        unsafe { dot_f32_impl(a, b) }
+    fn block_f32(w: &[f32], x: &[f32], out: &mut [[f32; BLOCK]]) {
+        assert_eq!(x.len() % BLOCK, 0, "block_f32: frame block size");
+        if x.is_empty() {
+            out.fill([0.0; BLOCK]);
+            return;
+        }
+        // SAFETY: `KERNELS` is only selected after runtime detection of AVX2 and FMA; x holds
+        // BLOCK non-empty frames (checked above).
+        unsafe { block_f32_impl(w, x, out) }
     }
 
-    fn dot_i8(a: &[i8], b: &[i8]) -> i32 {
-        // SAFETY: `KERNELS` is only selected after runtime detection of AVX2 and FMA.
-        unsafe { dot_i8_impl(a, b) }
+    fn block_i8(w: &[i8], x: &[i16], out: &mut [[i32; BLOCK]]) {
+        assert_eq!(x.len() % BLOCK, 0, "block_i8: frame block size");
+        if x.is_empty() {
+            out.fill([0; BLOCK]);
+            return;
+        }
+        // SAFETY: as in `block_f32`.
+        unsafe { block_i8_impl(w, x, out) }
     }
 
+    /// # Safety
+    /// AVX2 and FMA must be available and `x.len()` a non-zero multiple of `BLOCK`.
     #[target_feature(enable = "avx2,fma")]
-    unsafe fn dot_f32_impl(a: &[f32], b: &[f32]) -> f32 {
-        let n = a.len().min(b.len());
-        let mut acc0 = _mm256_setzero_ps();
-        let mut acc1 = _mm256_setzero_ps();
+    unsafe fn block_f32_impl(w: &[f32], x: &[f32], out: &mut [[f32; BLOCK]]) {
+        let cols = x.len() / BLOCK;
+        for (o, wr) in out.iter_mut().zip(w.chunks_exact(cols.max(1))) {
+            // SAFETY: x.len() == BLOCK * wr.len() and the caller guarantees AVX2/FMA.
+            *o = unsafe { dot4_f32_impl(wr, x) };
+        }
+    }
+
+    /// # Safety
+    /// AVX2 must be available and `x.len()` a non-zero multiple of `BLOCK`.
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn block_i8_impl(w: &[i8], x: &[i16], out: &mut [[i32; BLOCK]]) {
+        let cols = x.len() / BLOCK;
+        for (o, wr) in out.iter_mut().zip(w.chunks_exact(cols.max(1))) {
+            // SAFETY: x.len() == BLOCK * wr.len() and the caller guarantees AVX2.
+            *o = unsafe { dot4_i8_impl(wr, x) };
+        }
+    }
+
+    fn pool_step(gates: &[f32], c: &mut [f32], h: &mut [f32]) {
+        // SAFETY: `KERNELS` is only selected after runtime detection of AVX2 and FMA.
+        unsafe { pool_step_impl(gates, c, h) }
+    }
+
+    /// The portable loop, compiled with AVX2/FMA enabled so it vectorizes 8 wide.
+    #[target_feature(enable = "avx2,fma")]
+    fn pool_step_impl(gates: &[f32], c: &mut [f32], h: &mut [f32]) {
+        super::pool_step_body(gates, c, h);
+    }
+
+    /// Sums each of four 8-lane accumulators: `[Σa, Σb, Σc, Σd]`.
+    #[target_feature(enable = "avx2,fma")]
+    fn hsum4_ps(a: __m256, b: __m256, c: __m256, d: __m256) -> __m128 {
+        let s = _mm256_hadd_ps(_mm256_hadd_ps(a, b), _mm256_hadd_ps(c, d));
+        _mm_add_ps(_mm256_castps256_ps128(s), _mm256_extractf128_ps(s, 1))
+    }
+
+    /// Integer version of [`hsum4_ps`].
+    #[target_feature(enable = "avx2,fma")]
+    fn hsum4_epi32(a: __m256i, b: __m256i, c: __m256i, d: __m256i) -> __m128i {
+        let s = _mm256_hadd_epi32(_mm256_hadd_epi32(a, b), _mm256_hadd_epi32(c, d));
+        _mm_add_epi32(_mm256_castsi256_si128(s), _mm256_extracti128_si256(s, 1))
+    }
+
+    /// # Safety
+    /// AVX2 and FMA must be available and `x.len() == BLOCK * w.len()`.
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn dot4_f32_impl(w: &[f32], x: &[f32]) -> [f32; BLOCK] {
+        let n = w.len();
+        let (wp, xp) = (w.as_ptr(), x.as_ptr());
+        let mut acc = [_mm256_setzero_ps(); BLOCK];
+        let mut i = 0;
+        while i + 8 <= n {
+            // SAFETY: i + 8 <= n bounds the 8-lane load from `w` and, for frame j < BLOCK, from
+            // `x[j*n + i ..]` since x.len() == BLOCK * n.
+            unsafe {
+                let vw = _mm256_loadu_ps(wp.add(i));
+                for (j, a) in acc.iter_mut().enumerate() {
+                    *a = _mm256_fmadd_ps(vw, _mm256_loadu_ps(xp.add(j * n + i)), *a);
+                }
+            }
+            i += 8;
+        }
+        let mut out = [0.0f32; BLOCK];
+        // SAFETY: `out` holds exactly 4 f32.
+        unsafe { _mm_storeu_ps(out.as_mut_ptr(), hsum4_ps(acc[0], acc[1], acc[2], acc[3])) };
+        for (j, o) in out.iter_mut().enumerate() {
+            *o += w[i..]
+                .iter()
+                .zip(&x[j * n + i..(j + 1) * n])
+                .map(|(a, b)| a * b)
+                .sum::<f32>();
+        }
+        out
+    }
+
+    /// # Safety
+    /// AVX2 must be available and `x.len() == BLOCK * w.len()`.
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn dot4_i8_impl(w: &[i8], x: &[i16]) -> [i32; BLOCK] {
+        let n = w.len();
+        let (wp, xp) = (w.as_ptr(), x.as_ptr());
+        let mut acc = [_mm256_setzero_si256(); BLOCK];
         let mut i = 0;
         while i + 16 <= n {
-            // SAFETY: i + 16 <= n bounds both 8-lane unaligned loads in both slices.
+            // SAFETY: i + 16 <= n bounds the 16-byte load from `w` and, for frame j < BLOCK, the
+            // 16 × i16 load from `x[j*n + i ..]` since x.len() == BLOCK * n.
             unsafe {
-                acc0 = _mm256_fmadd_ps(
-                    _mm256_loadu_ps(a.as_ptr().add(i)),
-                    _mm256_loadu_ps(b.as_ptr().add(i)),
-                    acc0,
-                );
-                acc1 = _mm256_fmadd_ps(
-                    _mm256_loadu_ps(a.as_ptr().add(i + 8)),
-                    _mm256_loadu_ps(b.as_ptr().add(i + 8)),
-                    acc1,
-                );
+                let vw = _mm256_cvtepi8_epi16(_mm_loadu_si128(wp.add(i).cast()));
+                for (j, a) in acc.iter_mut().enumerate() {
+                    let vx = _mm256_loadu_si256(xp.add(j * n + i).cast());
+                    // Pairs of products of |w| <= 128 and |x| <= 127 sum exactly in i32.
+                    *a = _mm256_add_epi32(*a, _mm256_madd_epi16(vw, vx));
+                }
             }
             i += 16;
         }
-        let acc = _mm256_add_ps(acc0, acc1);
-        let mut lanes = [0.0f32; 8];
-        // SAFETY: `lanes` holds exactly 8 f32.
-        unsafe { _mm256_storeu_ps(lanes.as_mut_ptr(), acc) };
-        let mut sum: f32 = lanes.iter().sum();
-        for j in i..n {
-            sum += a[j] * b[j];
+        let mut out = [0i32; BLOCK];
+        // SAFETY: `out` holds exactly 4 i32 (16 bytes).
+        unsafe {
+            _mm_storeu_si128(
+                out.as_mut_ptr().cast(),
+                hsum4_epi32(acc[0], acc[1], acc[2], acc[3]),
+            )
+        };
+        for (j, o) in out.iter_mut().enumerate() {
+            *o += w[i..]
+                .iter()
+                .zip(&x[j * n + i..(j + 1) * n])
+                .map(|(a, b)| i32::from(*a) * i32::from(*b))
+                .sum::<i32>();
         }
-        sum
-    }
-
-    #[target_feature(enable = "avx2,fma")]
-    unsafe fn dot_i8_impl(a: &[i8], b: &[i8]) -> i32 {
-        let n = a.len().min(b.len());
-        let mut acc = _mm256_setzero_si256();
-        let mut i = 0;
-        while i + 16 <= n {
-            // SAFETY: i + 16 <= n bounds both 16-byte unaligned loads in both slices.
-            unsafe {
-                let va = _mm256_cvtepi8_epi16(_mm_loadu_si128(a.as_ptr().add(i).cast()));
-                let vb = _mm256_cvtepi8_epi16(_mm_loadu_si128(b.as_ptr().add(i).cast()));
-                // 16 products of |i8| <= 128 summed in pairs fit i32 exactly.
-                acc = _mm256_add_epi32(acc, _mm256_madd_epi16(va, vb));
-            }
-            i += 16;
-        }
-        let mut lanes = [0i32; 8];
-        // SAFETY: `lanes` holds exactly 8 i32 (32 bytes).
-        unsafe { _mm256_storeu_si256(lanes.as_mut_ptr().cast(), acc) };
-        let mut sum: i32 = lanes.iter().sum();
-        for j in i..n {
-            sum += i32::from(a[j]) * i32::from(b[j]);
-        }
-        sum
+        out
     }
 }
 
@@ -255,51 +446,147 @@ mod tests {
         a.iter().zip(b).map(|(x, y)| x * y).sum()
     }
 
+    fn tolerance(a: &[f32], b: &[f32]) -> f32 {
+        1e-4 * (1.0 + a.iter().zip(b).map(|(x, y)| (x * y).abs()).sum::<f32>())
+    }
+
+    /// A weight row of `n` values and a block of [`BLOCK`] frames of `n` values, from one flat
+    /// generated vector (so shrinking keeps the shapes consistent).
+    fn split_block<T: Copy>(v: &[T]) -> (Vec<T>, Vec<T>) {
+        let n = v.len() / (BLOCK + 1);
+        (v[..n].to_vec(), v[n..n * (BLOCK + 1)].to_vec())
+    }
+
+    #[test]
+    fn fast_tanh_and_sigmoid_match_libm() {
+        let mut worst = (0.0f32, 0.0f32);
+        for i in -200_000..=200_000 {
+            let x = i as f32 * 1e-4; // -20 ..= 20 in steps of 1e-4
+            worst.0 = worst.0.max((fast_tanh(x) - x.tanh()).abs());
+            worst.1 = worst
+                .1
+                .max((fast_sigmoid(x) - 1.0 / (1.0 + (-x).exp())).abs());
+        }
+        assert!(worst.0 < 1e-6 && worst.1 < 1e-6, "max errors {worst:?}");
+        assert_eq!(fast_tanh(f32::INFINITY), 1.0);
+        assert_eq!(fast_tanh(f32::NEG_INFINITY), -1.0);
+        assert!(fast_tanh(f32::NAN).is_nan());
+        assert_eq!(fast_tanh(0.0), 0.0);
+    }
+
+    #[test]
+    fn quantize_frame_rounds_to_nearest_and_keeps_the_scale() {
+        let mut q = [0i16; 5];
+        let s = quantize_frame(&[1.0, -2.0, 0.5, 0.0, 2.0 * 63.5 / 127.0 + 1e-3], &mut q);
+        assert_eq!(s, 2.0 / 127.0);
+        assert_eq!(q, [64, -127, 32, 0, 64]);
+        assert_eq!(quantize_frame(&[0.0, 0.0], &mut q[..2]), 0.0);
+        // A NaN entry is ignored by the scale and quantizes to 0 instead of poisoning the frame.
+        assert_eq!(quantize_frame(&[f32::NAN, 1.0], &mut q[..2]), 1.0 / 127.0);
+        assert_eq!(q[..2], [0, 127]);
+    }
+
     proptest! {
         #[test]
-        fn dot_f32_matches_naive(v in prop::collection::vec((-10.0f32..10.0, -10.0f32..10.0), 0..100)) {
-            let (a, b): (Vec<f32>, Vec<f32>) = v.into_iter().unzip();
-            let tolerance = 1e-4 * (1.0 + a.iter().zip(&b).map(|(x, y)| (x * y).abs()).sum::<f32>());
-            prop_assert!((dot_f32(&a, &b) - naive_dot(&a, &b)).abs() <= tolerance);
+        fn dot4_f32_matches_naive(v in prop::collection::vec(-10.0f32..10.0, 0..500)) {
+            let (w, x) = split_block(&v);
+            let got = dot4_f32(&w, &x);
+            for (j, xj) in x.chunks_exact(w.len().max(1)).enumerate() {
+                prop_assert!((got[j] - naive_dot(&w, xj)).abs() <= tolerance(&w, xj));
+            }
+        }
+
+        #[test]
+        fn dot4_i8_is_exact(v in prop::collection::vec(any::<i8>(), 0..1000)) {
+            let (w, x) = split_block(&v);
+            let x: Vec<i16> = x.iter().map(|&q| i16::from(q.max(-127))).collect();
+            let got = dot4_i8(&w, &x);
+            for (j, xj) in x.chunks_exact(w.len().max(1)).enumerate() {
+                let want: i64 = w.iter().zip(xj).map(|(a, b)| i64::from(*a) * i64::from(*b)).sum();
+                prop_assert_eq!(i64::from(got[j]), want);
+            }
         }
 
         #[test]
         fn selected_kernels_match_portable(
-            f in prop::collection::vec((-10.0f32..10.0, -10.0f32..10.0), 0..300),
-            q in prop::collection::vec((any::<i8>(), any::<i8>()), 0..300),
+            f in prop::collection::vec(-10.0f32..10.0, 0..1500),
+            q in prop::collection::vec(any::<i8>(), 0..1500),
+            g in prop::collection::vec(-30.0f32..30.0, 0..100),
         ) {
             let k = kernels();
-            let (a, b): (Vec<f32>, Vec<f32>) = f.into_iter().unzip();
-            let tolerance = 1e-4 * (1.0 + a.iter().zip(&b).map(|(x, y)| (x * y).abs()).sum::<f32>());
-            prop_assert!(((k.dot_f32)(&a, &b) - dot_f32(&a, &b)).abs() <= tolerance, "{}", k.name);
-            let (qa, qb): (Vec<i8>, Vec<i8>) = q.into_iter().unzip();
-            prop_assert_eq!((k.dot_i8)(&qa, &qb), dot_i8(&qa, &qb));
+            // Three weight rows and a block of frames, all of `n` values.
+            let n = f.len() / (3 + BLOCK);
+            let (w, x) = f[..(3 + BLOCK) * n].split_at(3 * n);
+            let (mut got, mut want) = ([[0.0; BLOCK]; 3], [[0.0; BLOCK]; 3]);
+            (k.block_f32)(w, x, &mut got);
+            block_f32(w, x, &mut want);
+            for (r, wr) in w.chunks_exact(n.max(1)).enumerate() {
+                for (j, xj) in x.chunks_exact(n.max(1)).enumerate() {
+                    prop_assert!((got[r][j] - want[r][j]).abs() <= tolerance(wr, xj), "{}", k.name);
+                }
+            }
+            let n = q.len() / (3 + BLOCK);
+            let (wq, xq) = q[..(3 + BLOCK) * n].split_at(3 * n);
+            let xq: Vec<i16> = xq.iter().map(|&v| i16::from(v.max(-127))).collect();
+            let (mut got, mut want) = ([[0; BLOCK]; 3], [[0; BLOCK]; 3]);
+            (k.block_i8)(wq, &xq, &mut got);
+            block_i8(wq, &xq, &mut want);
+            prop_assert_eq!(got, want, "{}", k.name);
+            let n = g.len() / 3;
+            let (mut c1, mut h1) = (vec![0.25f32; n], vec![0.0f32; n]);
+            let (mut c2, mut h2) = (c1.clone(), h1.clone());
+            (k.pool_step)(&g[..3 * n], &mut c1, &mut h1);
+            pool_step(&g[..3 * n], &mut c2, &mut h2);
+            for (a, b) in c1.iter().zip(&c2).chain(h1.iter().zip(&h2)) {
+                prop_assert!((a - b).abs() <= 1e-6, "{}: {a} vs {b}", k.name);
+            }
         }
 
         #[test]
-        fn dot_i8_is_exact(v in prop::collection::vec((any::<i8>(), any::<i8>()), 0..200)) {
-            let (a, b): (Vec<i8>, Vec<i8>) = v.into_iter().unzip();
-            let expected: i64 = a.iter().zip(&b).map(|(x, y)| i64::from(*x) * i64::from(*y)).sum();
-            prop_assert_eq!(i64::from(dot_i8(&a, &b)), expected);
+        fn dense_matches_a_naive_matrix_product(
+            frames in 0usize..11,
+            w in prop::collection::vec(-1.0f32..1.0, 3 * 20),
+            x in prop::collection::vec(-3.0f32..3.0, 10 * 20),
+        ) {
+            let (rows, cols) = (3, 20);
+            let x = &x[..frames * cols];
+            let bias = vec![0.5, -0.25, 0.0];
+            let dense = Dense { rows, cols, weights: Weights::F32(w.clone()), bias: bias.clone() };
+            let mut out = Vec::new();
+            dense.apply(x, &mut out);
+            prop_assert_eq!(out.len(), frames * rows);
+            for (t, xt) in x.chunks_exact(cols).enumerate() {
+                for r in 0..rows {
+                    let want = naive_dot(&w[r * cols..(r + 1) * cols], xt) + bias[r];
+                    prop_assert!((out[t * rows + r] - want).abs() <= 1e-4 * (1.0 + want.abs()));
+                }
+            }
         }
 
         #[test]
         fn int8_dense_tracks_f32(
-            w in prop::collection::vec(-1.0f32..1.0, 24),
-            x in prop::collection::vec(-3.0f32..3.0, 16),
+            frames in 0usize..11,
+            w in prop::collection::vec(-1.0f32..1.0, 3 * 8),
+            x in prop::collection::vec(-3.0f32..3.0, 10 * 8),
         ) {
             let (rows, cols) = (3, 8);
+            let x = &x[..frames * cols];
             let mut q = vec![0i8; rows * cols];
             let mut scale = vec![0.0; rows];
+            let mut wide = vec![0i16; cols];
             for r in 0..rows {
-                scale[r] = quantize_frame(&w[r * cols..(r + 1) * cols], &mut q[r * cols..(r + 1) * cols]);
+                scale[r] = quantize_frame(&w[r * cols..(r + 1) * cols], &mut wide);
+                for (d, s) in q[r * cols..(r + 1) * cols].iter_mut().zip(&wide) {
+                    *d = i8::try_from(*s).expect("int8 range");
+                }
             }
             let bias = vec![0.5, -0.25, 0.0];
             let f = Dense { rows, cols, weights: Weights::F32(w.clone()), bias: bias.clone() };
             let i = Dense { rows, cols, weights: Weights::Int8 { q, scale }, bias };
             let (mut of, mut oi) = (Vec::new(), Vec::new());
-            f.apply(&x, &mut of);
-            i.apply(&x, &mut oi);
+            f.apply(x, &mut of);
+            i.apply(x, &mut oi);
+            prop_assert_eq!(of.len(), oi.len());
             // Two roundings of at most half a step each, over 8 products.
             let bound = 8.0 * (1.0 / 127.0) * 3.0 * 1.0 + 1e-4;
             for (a, b) in of.iter().zip(&oi) {

@@ -4,9 +4,10 @@
 //! unit: `z = tanh(.)`, `f = σ(.)`, `o = σ(.)`; fo-pooling then runs
 //! `c_t = f_t c_{t−1} + (1 − f_t) z_t` (c_0 = 0) and emits `h_t = o_t c_t`. The backward direction
 //! is the same computation on the time-reversed sequence, reversed back. A layer's output is
-//! `[h_fwd, h_bwd]` per frame.
+//! `[h_fwd, h_bwd]` per frame. The gate activations are the fast rational approximations in
+//! [`super::kernels`] (within 1e-6 of libm).
 
-use super::kernels::Dense;
+use super::kernels::{Dense, kernels};
 
 /// Scratch buffers reused across layers and calls.
 #[derive(Default)]
@@ -46,18 +47,12 @@ fn direction(
         }
     }
     conv.apply(window, &mut scratch.gates);
+    let pool_step = kernels().pool_step;
     let mut c = vec![0.0f32; hidden];
-    for t in 0..frames {
-        let g = &scratch.gates[t * 3 * hidden..(t + 1) * 3 * hidden];
+    for (t, gates) in scratch.gates.chunks_exact(3 * hidden).enumerate() {
         let row = if reverse_output { frames - 1 - t } else { t };
-        let h = &mut out[row * stride + offset..row * stride + offset + hidden];
-        for j in 0..hidden {
-            let z = g[j].tanh();
-            let f = sigmoid(g[hidden + j]);
-            let o = sigmoid(g[2 * hidden + j]);
-            c[j] = f * c[j] + (1.0 - f) * z;
-            h[j] = o * c[j];
-        }
+        let start = row * stride + offset;
+        pool_step(gates, &mut c, &mut out[start..start + hidden]);
     }
 }
 
@@ -103,8 +98,4 @@ pub fn layer(
     );
     scratch.reversed = reversed;
     out
-}
-
-fn sigmoid(x: f32) -> f32 {
-    1.0 / (1.0 + (-x).exp())
 }
