@@ -44,7 +44,8 @@ fn features(c: &mut Criterion) {
     group.finish();
 }
 
-/// Forward pass and whole recognition of one word (featurize + network + decode).
+/// Forward pass and whole recognition of one word (featurize + network + decode: greedy without a
+/// language pack, beam search + English LM with one).
 fn model(c: &mut Criterion) {
     let path = shipped_model();
     let Ok(recognizer) = inkjot::Recognizer::from_file(&path) else {
@@ -67,6 +68,22 @@ fn model(c: &mut Criterion) {
                 .sum::<usize>()
         })
     });
+    let en = Path::new(env!("CARGO_MANIFEST_DIR")).join("models/en");
+    match inkjot::decode::LanguagePack::load(&en)
+        .and_then(|pack| inkjot::Recognizer::from_file(&path)?.with_language_pack(&pack))
+    {
+        Ok(with_lm) => {
+            group.bench_function(format!("{WORDS}_words_int8_lm_en"), |b| {
+                b.iter(|| {
+                    words
+                        .iter()
+                        .map(|r| with_lm.recognize(&r.ink, &options).map_or(0, |x| x.curves))
+                        .sum::<usize>()
+                })
+            });
+        }
+        Err(e) => eprintln!("no English pack at {} ({e}); skipping", en.display()),
+    }
     let features: Vec<_> = words
         .iter()
         .map(|r| featurize(&r.ink, &FeatureConfig::default()))

@@ -144,7 +144,7 @@ def main():
         models = os.path.join(work, "models")
         # A: straight run of 50 steps (crosses into the 2nd epoch / 2nd train file), exports
         out_a = run(*common, "--run-dir", os.path.join(work, "runA"), "--max-steps", "50",
-                    "--export-dir", models, "--name", "smoke")
+                    "--export-dir", models, "--name", "smoke", "--keep-epochs", "1")
         check("exported" in out_a, "training run A finished and exported")
         # B: 20 steps, then resume to 50: must reproduce A
         run(*common, "--run-dir", os.path.join(work, "runB"), "--max-steps", "20", "--no-export")
@@ -155,17 +155,17 @@ def main():
         check(ca["state"]["global_step"] == cb["state"]["global_step"] == 50, "both runs at step 50")
         diff = max((ca["model"][k] - cb["model"][k]).abs().max().item() for k in ca["model"])
         check(diff < 1e-4, f"resumed run reproduces the straight run (max weight diff {diff:.1e})")
-        # checkpoint averaging: the mean of runA@20 (runB's first checkpoint was overwritten, so use
-        # a fresh 20-step run) and runA@50, evaluated by average.py
-        run(*common, "--run-dir", os.path.join(work, "runC"), "--max-steps", "20", "--no-export")
+        # --keep-epochs kept the weights at the end of epoch 1; average.py averages them with step 50
+        ep1 = os.path.join(work, "runA", "epoch-001.pt")
+        check(os.path.exists(ep1), "--keep-epochs kept epoch-001.pt")
         avg = os.path.join(work, "avg.pt")
-        out_avg = run("average.py", "--out", avg, os.path.join(work, "runC", "last.pt"),
-                      os.path.join(work, "runA", "last.pt"), "--valid", va)
-        cc = torch.load(os.path.join(work, "runC", "last.pt"), weights_only=False)
+        out_avg = run("average.py", "--out", avg, ep1, os.path.join(work, "runA", "last.pt"), "--valid", va)
+        c1 = torch.load(ep1, weights_only=False)
         cavg = torch.load(avg, weights_only=False)
-        worst_avg = max((cavg["model"][k] - (ca["model"][k] + cc["model"][k]) / 2).abs().max().item()
+        worst_avg = max((cavg["model"][k] - (ca["model"][k] + c1["model"][k]) / 2).abs().max().item()
                         for k in ca["model"] if ca["model"][k].is_floating_point())
-        check(worst_avg < 1e-6 and sum("all: CER" in line for line in out_avg.splitlines()) == 3,
+        moved = max((ca["model"][k] - c1["model"][k]).abs().max().item() for k in ca["model"])
+        check(moved > 0 and worst_avg < 1e-6 and sum("all: CER" in line for line in out_avg.splitlines()) == 3,
               f"average.py writes the mean of the weights ({worst_avg:.1e}) and evaluates all three")
         loss = ca["state"].get("train_loss_ema")
         check(loss is not None and np.isfinite(loss) and not ca["state"].get("nonfinite_steps"), f"finite training loss ({loss:.3f})")

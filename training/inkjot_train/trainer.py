@@ -6,7 +6,9 @@ import argparse
 import json
 import math
 import os
+import re
 import shlex
+import shutil
 import sys
 import time
 from typing import Dict, List, Optional
@@ -86,6 +88,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--name", default="inkjot-qrnn", help="model name for models/<name>.safetensors")
     r.add_argument("--resume", action="store_true", help="continue from <run-dir>/last.pt")
     r.add_argument("--checkpoint-minutes", type=float, default=10.0)
+    r.add_argument("--keep-epochs", type=int, default=0,
+                   help="also keep the weights at the end of the last N epochs as epoch-<e>.pt (for average.py)")
     r.add_argument("--log-seconds", type=float, default=30.0)
     r.add_argument("--export-dir", default=os.path.join(REPO_ROOT, "models"))
     r.add_argument("--no-export", action="store_true")
@@ -328,6 +332,8 @@ def main(argv=None):
             run_eval(f"epoch {epoch + 1}")
             evaluated_current = True
             checkpoint(f"(epoch {epoch + 1})")
+            if args.keep_epochs > 0:
+                keep_epoch_weights(run_dir, epoch + 1, args.keep_epochs)
             last_ckpt = time.time()
             if valid is not None and state["evals_since_best"] >= args.patience:
                 stop_reason = f"early stop: no improvement in {args.patience} evals"
@@ -351,6 +357,14 @@ def main(argv=None):
     export_checkpoint(best_path, args.export_dir, args.name, valid=valid, trained=trained)
     log(f"total wall time {fmt_secs(time.time() - t_start)}")
     return 0
+
+
+def keep_epoch_weights(run_dir: str, epoch: int, keep: int):
+    """Copy last.pt to epoch-<epoch>.pt and delete epoch files older than the last `keep`."""
+    shutil.copyfile(os.path.join(run_dir, "last.pt"), os.path.join(run_dir, f"epoch-{epoch:03d}.pt"))
+    kept = sorted(f for f in os.listdir(run_dir) if re.fullmatch(r"epoch-\d+\.pt", f))
+    for old in kept[:-keep]:
+        os.remove(os.path.join(run_dir, old))
 
 
 def model_from_checkpoint(path: str):
