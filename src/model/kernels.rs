@@ -320,8 +320,8 @@ mod avx2 {
     /// AVX2 and FMA must be available and `x.len()` a non-zero multiple of `BLOCK`.
     #[target_feature(enable = "avx2,fma")]
     unsafe fn block_f32_impl(w: &[f32], x: &[f32], out: &mut [[f32; BLOCK]]) {
-        let cols = x.len() / BLOCK;
-        for (o, wr) in out.iter_mut().zip(w.chunks_exact(cols.max(1))) {
+        // cols >= 1: the caller guarantees a non-empty x.
+        for (o, wr) in out.iter_mut().zip(w.chunks_exact(x.len() / BLOCK)) {
             // SAFETY: x.len() == BLOCK * wr.len() and the caller guarantees AVX2/FMA.
             *o = unsafe { dot4_f32_impl(wr, x) };
         }
@@ -331,8 +331,8 @@ mod avx2 {
     /// AVX2 must be available and `x.len()` a non-zero multiple of `BLOCK`.
     #[target_feature(enable = "avx2,fma")]
     unsafe fn block_i8_impl(w: &[i8], x: &[i16], out: &mut [[i32; BLOCK]]) {
-        let cols = x.len() / BLOCK;
-        for (o, wr) in out.iter_mut().zip(w.chunks_exact(cols.max(1))) {
+        // cols >= 1: the caller guarantees a non-empty x.
+        for (o, wr) in out.iter_mut().zip(w.chunks_exact(x.len() / BLOCK)) {
             // SAFETY: x.len() == BLOCK * wr.len() and the caller guarantees AVX2.
             *o = unsafe { dot4_i8_impl(wr, x) };
         }
