@@ -4,7 +4,7 @@
 //! online handwriting recognition" (IJDAR 2020). Data flows one way through one module per stage:
 //!
 //! ```text
-//! ink (strokes of x, y, t) ─▶ features (normalize, Bézier fit, 10 values per curve)
+//! ink (strokes of x, y, t) ─▶ features (normalize, Bézier fit, 11 values per curve)
 //!   ─▶ model (bidirectional QRNN, f32 or int8) ─▶ decode (CTC) ─▶ candidates
 //! ```
 //!

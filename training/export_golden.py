@@ -4,7 +4,7 @@
 Picks N inks from a featurize file (by default one char, one word, one text line, then more in
 file order; only inks with <= --max-len curves) and writes tests/golden/<name>.safetensors:
 
-  features_{i}       F32 [T, 10]  raw (un-normalized) features, exactly as in the featurize file
+  features_{i}       F32 [T, 11]  raw (un-normalized) features, exactly as in the featurize file
   logprobs_{i}       F32 [T, C]   log-softmax output of the f32 model (eval mode, batch of one)
   logprobs_int8_{i}  F32 [T, C]   same with every weight matrix replaced by its int8 dequantized value
                                   (q * scale, per output row), biases f32

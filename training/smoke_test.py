@@ -27,7 +27,7 @@ from safetensors.numpy import load_file
 from inkjot_train.data import build_alphabet, collate, load_inkset, make_batches, prepare, save_inkset
 from inkjot_train.model import BiQRNN, fo_pool, fo_pool_reference
 from inkjot_train.modelio import load_model
-from inkjot_train import reference
+from inkjot_train import FEATURE_DIM, reference
 from inkjot_train.synth import make_synthetic
 
 T0 = time.time()
@@ -59,13 +59,23 @@ def unit_checks():
     # padding must not leak: batched (padded with junk) == one at a time
     m = BiQRNN(7, layers=3, hidden=8, kernel=3).double().eval()
     lens = [5, 11, 1, 8]
-    xs = [torch.randn(L, 10, dtype=torch.double) for L in lens]
-    X = torch.full((max(lens), len(lens), 10), 77.0, dtype=torch.double)
+    xs = [torch.randn(L, FEATURE_DIM, dtype=torch.double) for L in lens]
+    X = torch.full((max(lens), len(lens), FEATURE_DIM), 77.0, dtype=torch.double)
     for i, x in enumerate(xs):
         X[: len(x), i] = x
     out = m(X, torch.tensor(lens))
     err = max((m(x[:, None], torch.tensor([len(x)]))[:, 0] - out[: len(x), i]).abs().max().item() for i, x in enumerate(xs))
     check(err < 1e-10, f"no leakage from padding across batch (max diff {err:.1e})")
+    # a model of the 10 paper features, widened to read `y` too: same outputs until trained
+    narrow = BiQRNN(7, layers=2, hidden=8, kernel=3, input_dim=FEATURE_DIM - 1).double().eval()
+    narrow.set_normalization(torch.rand(FEATURE_DIM - 1), torch.rand(FEATURE_DIM - 1) + 0.5)
+    wide = BiQRNN(7, layers=2, hidden=8, kernel=3, input_dim=FEATURE_DIM).double().eval()
+    wide.load_widened(narrow.state_dict())
+    werr = (narrow(X, torch.tensor(lens)) - wide(X, torch.tensor(lens))).abs().max().item()
+    X2 = X.clone()
+    X2[..., -1] += 1.0
+    check(werr < 1e-12 and torch.equal(narrow(X, torch.tensor(lens)), narrow(X2, torch.tensor(lens))),
+          f"widened model == narrow model, which ignores the new feature (max diff {werr:.1e})")
     # featurize-layout round trip and batching
     inks = make_synthetic(300, seed=5)
     with tempfile.TemporaryDirectory() as d:
@@ -76,7 +86,7 @@ def unit_checks():
             md = fh.metadata()
     check(back.labels == inks.labels and back.ids == inks.ids and np.array_equal(back.features, inks.features),
           "featurize layout round trip")
-    check(md["format"] == "inkjot-features" and md["feature_dim"] == "10", "featurize metadata")
+    check(md["format"] == "inkjot-features" and md["feature_dim"] == str(FEATURE_DIM), "featurize metadata")
     alpha = build_alphabet(back.labels, 1)
     prep = prepare(back, alpha)
     bs = make_batches(prep.lengths, 512, 64, np.random.default_rng(0))
@@ -97,13 +107,13 @@ def check_model_file(path, quant, alphabet_len=None):
     alpha = json.loads(md["alphabet"])
     arch = json.loads(md["arch"])
     check(alpha[0] == "" and all(isinstance(c, str) and len(c) == 1 for c in alpha[1:]), "alphabet: blank first, then chars")
-    check(arch["type"] == "bi-qrnn" and arch["input_dim"] == 10, "arch")
-    check(len(json.loads(md["feature_mean"])) == 10 and len(json.loads(md["feature_std"])) == 10, "feature mean/std")
+    check(arch["type"] == "bi-qrnn" and arch["input_dim"] == FEATURE_DIM, "arch")
+    check(len(json.loads(md["feature_mean"])) == FEATURE_DIM == len(json.loads(md["feature_std"])), "feature mean/std")
     float(md["valid_cer"])
     L, H, K, C = arch["layers"], arch["hidden"], arch["kernel"], len(alpha)
     expected = {}
     for l in range(L):
-        d_in = 10 if l == 0 else 2 * H
+        d_in = FEATURE_DIM if l == 0 else 2 * H
         for d in ("fwd", "bwd"):
             expected[f"qrnn.{l}.{d}.weight"] = (3 * H, K * d_in)
             expected[f"qrnn.{l}.{d}.bias"] = (3 * H,)
@@ -167,6 +177,13 @@ def main():
         moved = max((ca["model"][k] - c1["model"][k]).abs().max().item() for k in ca["model"])
         check(moved > 0 and worst_avg < 1e-6 and sum("all: CER" in line for line in out_avg.splitlines()) == 3,
               f"average.py writes the mean of the weights ({worst_avg:.1e}) and evaluates all three")
+        # C: --init-from starts a new run from A's weights (a fine-tune): same outputs at step 0
+        out_c = run(*common, "--run-dir", os.path.join(work, "runC"), "--max-steps", "5", "--no-export",
+                    "--init-from", os.path.join(work, "runA", "last.pt"))
+        cc = torch.load(os.path.join(work, "runC", "last.pt"), weights_only=False)
+        moved_c = max((cc["model"][k] - ca["model"][k]).abs().max().item() for k in ca["model"])
+        check("initializing from" in out_c and cc["state"]["global_step"] == 5 and 0 < moved_c < 0.5,
+              f"--init-from: run C fine-tuned run A's weights for 5 steps (max change {moved_c:.2e})")
         loss = ca["state"].get("train_loss_ema")
         check(loss is not None and np.isfinite(loss) and not ca["state"].get("nonfinite_steps"), f"finite training loss ({loss:.3f})")
 
@@ -210,7 +227,7 @@ def main():
         gerr = 0.0
         for j in range(4):
             fj, lj, qj = g[f"features_{j}"], g[f"logprobs_{j}"], g[f"logprobs_int8_{j}"]
-            check(fj.shape[1] == 10 and lj.shape == (fj.shape[0], len(alpha)) == qj.shape, f"golden {j} shapes {fj.shape} {lj.shape}")
+            check(fj.shape[1] == FEATURE_DIM and lj.shape == (fj.shape[0], len(alpha)) == qj.shape, f"golden {j} shapes {fj.shape} {lj.shape}")
             gerr = max(gerr, np.abs(reference.forward(t32, md32, fj) - lj).max(), np.abs(reference.forward(t8, md8, fj) - qj).max())
         check(gerr < 1e-5, f"golden logprobs match the NumPy reference (max diff {gerr:.1e})")
 

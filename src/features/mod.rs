@@ -1,7 +1,7 @@
 //! From ink to feature vectors: normalization, Bézier fitting and the per-curve features.
 //!
 //! ```text
-//! Ink ──normalize──▶ strokes in writing heights ──fit_strokes──▶ Vec<Curve> ──curve_features──▶ [f32; 10] per curve
+//! Ink ──normalize──▶ strokes in writing heights ──fit_strokes──▶ Vec<Curve> ──curve_features──▶ [f32; 11] per curve
 //! ```
 //!
 //! [`featurize`] runs the whole stage; training (through `inkjot featurize`) and recognition both
@@ -17,7 +17,9 @@ pub use augment::{AugmentConfig, SplitMix64, augment};
 pub use bezier::{Curve, FitConfig, P3, StrokeFit, fit_stroke, fit_strokes, pen_up_curve};
 pub use dataset::FeatureSet;
 pub use normalize::{MIN_HEIGHT_TO_WIDTH, NormPoint, WritingArea, normalize, reference_height};
-pub use vector::{FEATURE_DIM, FEATURE_NAMES, MAX_RELATIVE_LEG, curve_features};
+pub use vector::{
+    FEATURE_DIM, FEATURE_NAMES, MAX_RELATIVE_LEG, PAPER_FEATURE_DIM, Y_FEATURE, curve_features,
+};
 
 use crate::ink::Ink;
 

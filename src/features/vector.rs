@@ -1,6 +1,9 @@
 //! The feature vector of one curve: the single definition used for training and inference.
 //!
-//! Ten values per curve, in this order (Carbune et al. 2020, section 3.2):
+//! Eleven values per curve, in this order. The first ten are the paper's (Carbune et al. 2020,
+//! section 3.2); the eleventh, `y`, is ours: with only relative values the network cannot tell a
+//! curve at the top of the writing from one at the bottom (`P` from `p`, `O` from `o`), so the
+//! start point's height is given too.
 //!
 //! | index | name | definition |
 //! |---|---|---|
@@ -14,18 +17,29 @@
 //! | 7 | `g2` | γ2 |
 //! | 8 | `g3` | γ3 (γ0 is dropped: only relative time matters) |
 //! | 9 | `p` | 1 for a pen-up curve (the gap between two strokes), 0 for pen-down |
+//! | 10 | `y` | P0.y: the curve's start below the top of the ink's bounding box, in writing heights |
 //!
 //! Legs and angles of a zero-length leg or chord are 0. Relative legs are capped at
 //! [`MAX_RELATIVE_LEG`] so that a nearly closed curve cannot produce huge values.
+//!
+//! A model file declares how many of these it reads (`input_dim`); models trained before `y`
+//! existed read the first ten ([`PAPER_FEATURE_DIM`]).
 
 use super::bezier::Curve;
 
 /// Number of values per curve.
-pub const FEATURE_DIM: usize = 10;
+pub const FEATURE_DIM: usize = 11;
+
+/// Number of leading values that follow the paper (all but the position `y`).
+pub const PAPER_FEATURE_DIM: usize = 10;
+
+/// Index of `y`, the only feature that depends on where the ink's bounding box starts.
+pub const Y_FEATURE: usize = 10;
 
 /// Names of the features, in order.
-pub const FEATURE_NAMES: [&str; FEATURE_DIM] =
-    ["dx", "dy", "d1", "d2", "a1", "a2", "g1", "g2", "g3", "p"];
+pub const FEATURE_NAMES: [&str; FEATURE_DIM] = [
+    "dx", "dy", "d1", "d2", "a1", "a2", "g1", "g2", "g3", "p", "y",
+];
 
 /// Upper bound of `d1` and `d2`.
 pub const MAX_RELATIVE_LEG: f64 = 10.0;
@@ -61,6 +75,7 @@ pub fn curve_features(curve: &Curve) -> [f32; FEATURE_DIM] {
         g[2] as f32,
         g[3] as f32,
         if curve.pen_up { 1.0 } else { 0.0 },
+        p0[1] as f32,
     ]
 }
 

@@ -9,8 +9,9 @@
 //!
 //! - **With a writing area** (recommended: a keyboard knows its canvas height) the scale never
 //!   changes, and the frame's origin (the bounding box's top-left corner) is fixed at the first
-//!   fit. Features are differences of positions, so a later stroke that moves the bounding box
-//!   does not change them, and finished strokes are never fitted again. Candidates equal batch
+//!   fit. Features are differences of positions, except the start height `y`, which is shifted
+//!   by how far the bounding box's top has moved since; so a later stroke that moves the bounding
+//!   box does not make finished strokes be fitted again. Candidates equal batch
 //!   recognition of the same strokes up to floating-point rounding of that translation (the tests
 //!   see the same texts with scores within 1e-4; bit for bit while the corner has not moved).
 //! - **Without one** the scale is the ink's own height, which changes as strokes arrive; when it
@@ -30,8 +31,8 @@ use super::{
 };
 use crate::error::{Error, InkError, Result};
 use crate::features::{
-    FEATURE_DIM, FitConfig, NormPoint, StrokeFit, WritingArea, curve_features, fit_stroke,
-    pen_up_curve, reference_height,
+    FEATURE_DIM, FitConfig, NormPoint, StrokeFit, WritingArea, Y_FEATURE, curve_features,
+    fit_stroke, pen_up_curve, reference_height,
 };
 use crate::ink::{Ink, InkLimits, Point, Stroke};
 use crate::recognizer::{Recognition, RecognizeOptions, Recognizer};
@@ -273,6 +274,12 @@ impl Session {
             }
             rows.extend(fit.curves.iter().map(curve_features));
             previous = Some(fit);
+        }
+        // `y` is measured from the bounding box's top, which may have moved up since the frame
+        // was fixed; batch recognition measures from where it is now.
+        let shift = ((frame.min_y - self.bbox.1) * frame.scale) as f32;
+        if shift != 0.0 {
+            rows.iter_mut().for_each(|row| row[Y_FEATURE] += shift);
         }
         rows
     }

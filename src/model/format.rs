@@ -18,7 +18,7 @@ use serde::Deserialize;
 
 use super::kernels::{Dense, Weights};
 use crate::error::{Error, Result};
-use crate::features::FEATURE_DIM;
+use crate::features::{FEATURE_DIM, PAPER_FEATURE_DIM};
 
 /// The only model format version this build reads.
 pub const FORMAT_VERSION: &str = "1";
@@ -38,7 +38,8 @@ pub struct Architecture {
     pub hidden: usize,
     /// Width of the causal convolution over time.
     pub kernel: usize,
-    /// Values per input frame (curve features).
+    /// Values per input frame: the first `input_dim` curve features (10 for models trained before
+    /// the position feature `y`, 11 since).
     pub input_dim: usize,
 }
 
@@ -122,9 +123,9 @@ pub fn parse(bytes: &[u8]) -> Result<ModelParts> {
             arch.kernel
         )));
     }
-    if arch.input_dim != FEATURE_DIM {
+    if arch.input_dim != FEATURE_DIM && arch.input_dim != PAPER_FEATURE_DIM {
         return Err(bad(format!(
-            "input_dim {} but this build computes {FEATURE_DIM} features per curve",
+            "input_dim {} (this build reads models of {PAPER_FEATURE_DIM} or {FEATURE_DIM} features per curve)",
             arch.input_dim
         )));
     }
@@ -136,8 +137,8 @@ pub fn parse(bytes: &[u8]) -> Result<ModelParts> {
             alphabet.len()
         )));
     }
-    let feature_mean = float_list(get("feature_mean")?, "feature_mean", FEATURE_DIM)?;
-    let feature_std = float_list(get("feature_std")?, "feature_std", FEATURE_DIM)?;
+    let feature_mean = float_list(get("feature_mean")?, "feature_mean", arch.input_dim)?;
+    let feature_std = float_list(get("feature_std")?, "feature_std", arch.input_dim)?;
     if feature_std.iter().any(|s| !(s.is_finite() && *s > 0.0)) {
         return Err(bad("feature_std must be positive".into()));
     }

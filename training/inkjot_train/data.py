@@ -1,11 +1,12 @@
 """Loading `inkjot featurize` safetensors files, alphabet, filtering, length-bucketed batching.
 
 File layout (contract with the Rust featurizer):
-  features      F32 [N_curves_total, 10]  (dx, dy, d1, d2, a1, a2, g1, g2, g3, p); p = 1 for pen-up curves
+  features      F32 [N_curves_total, 11]  (dx, dy, d1, d2, a1, a2, g1, g2, g3, p, y); p = 1 for pen-up curves,
+                y = start height below the bounding box top
   offsets       I64 [N_inks + 1]          ink i = features[offsets[i]:offsets[i+1]]
   labels        U8  [bytes]               concatenated UTF-8 labels, label_offsets I64 [N_inks + 1]
   ids           U8  [bytes]               concatenated UTF-8 ids,    id_offsets    I64 [N_inks + 1]
-  __metadata__  format=inkjot-features, version=1, feature_dim=10, feature_names=...
+  __metadata__  format=inkjot-features, version=1, feature_dim=11, feature_names=...
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ def _join_strings(strings: Sequence[str]) -> Tuple[np.ndarray, np.ndarray]:
 class InkSet:
     """All inks of one featurize file (or a subset of it)."""
 
-    features: np.ndarray  # [N_curves, 10] f32
+    features: np.ndarray  # [N_curves, FEATURE_DIM] f32
     offsets: np.ndarray  # [N+1] i64
     labels: List[str]
     ids: List[str]
@@ -291,7 +292,7 @@ def make_batches(
 
 @dataclass
 class Batch:
-    x: torch.Tensor  # [T, B, 10] raw features, zero padded
+    x: torch.Tensor  # [T, B, FEATURE_DIM] raw features, zero padded
     lengths: torch.Tensor  # [B] int64
     targets: torch.Tensor  # [sum target lengths] int64
     target_lengths: torch.Tensor  # [B] int64

@@ -180,14 +180,42 @@ class BiQRNN(nn.Module):
         self.register_buffer("feature_mean", torch.zeros(input_dim))
         self.register_buffer("feature_std", torch.ones(input_dim))
 
+    def load_widened(self, state: "dict[str, torch.Tensor]"):
+        """Load a state dict of a model with the same layers but fewer input features (a prefix of
+        this model's): the extra input columns of layer 0 start at zero, so the widened model
+        computes exactly what the old one did until training teaches it to use them. The new
+        features' normalization is left as it is (set it before with set_normalization)."""
+        old_dim = state["feature_mean"].numel()
+        new_dim = self.arch["input_dim"]
+        if old_dim > new_dim:
+            raise ValueError(f"checkpoint reads {old_dim} features, this model only {new_dim}")
+        state = dict(state)
+        K = self.arch["kernel"]
+        for d in ("fwd", "bwd"):
+            key = f"qrnn.0.{d}.weight"
+            w = state[key]
+            wide = torch.zeros(w.size(0), K * new_dim, dtype=w.dtype)
+            for k in range(K):
+                wide[:, k * new_dim : k * new_dim + old_dim] = w[:, k * old_dim : (k + 1) * old_dim]
+            state[key] = wide
+        mean = self.feature_mean.clone()
+        std = self.feature_std.clone()
+        mean[:old_dim] = state["feature_mean"]
+        std[:old_dim] = state["feature_std"]
+        state["feature_mean"] = mean
+        state["feature_std"] = std
+        self.load_state_dict(state)
+
     def set_normalization(self, mean, std):
         self.feature_mean.copy_(torch.as_tensor(mean, dtype=self.feature_mean.dtype))
         self.feature_std.copy_(torch.as_tensor(std, dtype=self.feature_std.dtype))
 
     def forward(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-        """x: [T, B, 10] raw features (time-major, zero padded), lengths: [B].
+        """x: [T, B, D] raw features (time-major, zero padded; D >= input_dim, only the first
+        input_dim are read, so a model trained on fewer features runs on newer files), lengths: [B].
         Returns log-probabilities [T, B, C]. Outputs at t >= length are garbage."""
         T = x.size(0)
+        x = x[..., : self.arch["input_dim"]]
         x = (x - self.feature_mean) / self.feature_std
         if self.training and self.input_dropout > 0:
             x = F.dropout(x, self.input_dropout, True)

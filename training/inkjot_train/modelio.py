@@ -8,7 +8,7 @@ int8 file:  every `X.weight` is replaced by `X.weight_q` (I8, same shape) and
             A row that is all zero gets scale 1.0 (q = 0).
 metadata:   format=inkjot-model, version=1, alphabet (JSON list, [0] = "" = CTC blank),
             arch (JSON {type, layers, hidden, kernel, input_dim}), feature_mean / feature_std
-            (JSON lists of 10 floats), quantization (none | int8-per-channel), valid_cer, trained.
+            (JSON lists of input_dim floats), quantization (none | int8-per-channel), valid_cer, trained.
 """
 
 from __future__ import annotations

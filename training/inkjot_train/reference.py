@@ -51,13 +51,14 @@ def qrnn_direction(x: np.ndarray, W: np.ndarray, b: np.ndarray, K: int, H: int) 
 
 
 def forward(t: Dict[str, np.ndarray], meta: Dict[str, str], feats: np.ndarray) -> np.ndarray:
-    """Raw features [T, 10] -> log-probabilities [T, C] (float64)."""
+    """Raw features [T, D] -> log-probabilities [T, C] (float64); the model reads the first
+    arch["input_dim"] of the D features."""
     arch = json.loads(meta["arch"])
     L, H, K = arch["layers"], arch["hidden"], arch["kernel"]
     # the JSON decimals are the shortest round-trip strings of f32 values: parse as f32
     mean = np.asarray(json.loads(meta["feature_mean"]), dtype=np.float32).astype(np.float64)
     std = np.asarray(json.loads(meta["feature_std"]), dtype=np.float32).astype(np.float64)
-    x = (feats.astype(np.float64) - mean) / std
+    x = (feats[:, : arch["input_dim"]].astype(np.float64) - mean) / std
     for l in range(L):
         hf = qrnn_direction(x, _weight(t, f"qrnn.{l}.fwd.weight"), t[f"qrnn.{l}.fwd.bias"].astype(np.float64), K, H)
         hb = qrnn_direction(x[::-1], _weight(t, f"qrnn.{l}.bwd.weight"), t[f"qrnn.{l}.bwd.bias"].astype(np.float64), K, H)[::-1]

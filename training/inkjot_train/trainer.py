@@ -87,6 +87,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--run-dir", default=None, help="checkpoints/logs (default training/runs/<name>)")
     r.add_argument("--name", default="inkjot-qrnn", help="model name for models/<name>.safetensors")
     r.add_argument("--resume", action="store_true", help="continue from <run-dir>/last.pt")
+    r.add_argument("--init-from", default=None,
+                   help="start a new run from this checkpoint's weights, alphabet and normalization "
+                        "(fine-tuning; features it did not read get zero weights and fresh statistics)")
     r.add_argument("--checkpoint-minutes", type=float, default=10.0)
     r.add_argument("--keep-epochs", type=int, default=0,
                    help="also keep the weights at the end of the last N epochs as epoch-<e>.pt (for average.py)")
@@ -165,10 +168,23 @@ def main(argv=None):
                 log(f"warning: --{k} {getattr(args, k)} ignored, checkpoint has {ckpt['arch'][k]}")
                 setattr(args, k, ckpt["arch"][k])
 
+    init = None
+    if args.init_from:
+        if ckpt is not None:
+            raise SystemExit("--init-from and --resume exclude each other")
+        init = torch.load(args.init_from, map_location="cpu", weights_only=False)
+        log(f"initializing from {args.init_from} (reads {init['arch']['input_dim']} features)")
+        for k in ("layers", "hidden", "kernel"):
+            if getattr(args, k) != init["arch"][k]:
+                log(f"warning: --{k} {getattr(args, k)} ignored, --init-from has {init['arch'][k]}")
+                setattr(args, k, init["arch"][k])
+
     # ---- data, alphabet, normalization (from the first train file)
     first = load_inkset(train_paths[0])
     if ckpt is not None:
         alphabet = ckpt["alphabet"]
+    elif init is not None:
+        alphabet = init["alphabet"]
     else:
         alphabet = build_alphabet(first.labels, args.min_char_count)
     log(f"alphabet: {len(alphabet) - 1} chars + blank: {''.join(alphabet[1:])!r}")
@@ -199,6 +215,8 @@ def main(argv=None):
     model = BiQRNN(C, args.layers, args.hidden, args.kernel, dropout=args.dropout, input_dropout=args.input_dropout)
     if ckpt is None:
         model.set_normalization(mean, std)
+    if init is not None:
+        model.load_widened(init["model"])
     nparam = sum(p.numel() for p in model.parameters())
     assert nparam == count_parameters(args.layers, args.hidden, args.kernel, C)
     log(f"model: bi-QRNN layers={args.layers} hidden={args.hidden} kernel={args.kernel} classes={C} "
