@@ -3,7 +3,8 @@
 use std::path::Path;
 
 use inkjot::features::{
-    AugmentConfig, FEATURE_DIM, FeatureConfig, SplitMix64, WritingArea, augment, featurize, fit_ink,
+    AugmentConfig, FEATURE_DIM, FeatureConfig, SplitMix64, WritingArea, Y_FEATURE, augment,
+    featurize, fit_ink,
 };
 use inkjot::ink::{Ink, InkLimits, InkRecord, Point, Stroke, read_ink_file};
 use proptest::prelude::*;
@@ -79,6 +80,29 @@ fn summing_dx_dy_walks_from_first_to_last_point() {
         let last = strokes.last().and_then(|s| s.last()).unwrap();
         assert!((dx - (last.x - first.x)).abs() < 1e-4, "{}", record.id);
         assert!((dy - (last.y - first.y)).abs() < 1e-4, "{}", record.id);
+    }
+}
+
+#[test]
+fn y_is_the_start_height_below_the_top_and_chains_with_dy() {
+    for record in sample() {
+        let rows = featurize(&record.ink, &FeatureConfig::default());
+        let strokes = inkjot::features::normalize(&record.ink, WritingArea::Auto);
+        let first = strokes.first().and_then(|s| s.first()).unwrap();
+        assert!(
+            (f64::from(rows[0][Y_FEATURE]) - first.y).abs() < 1e-5,
+            "{}",
+            record.id
+        );
+        for pair in rows.windows(2) {
+            let end = pair[0][Y_FEATURE] + pair[0][1];
+            assert!((pair[1][Y_FEATURE] - end).abs() < 1e-4, "{}", record.id);
+        }
+        assert!(
+            rows.iter().all(|r| (0.0..=1.0).contains(&r[Y_FEATURE])),
+            "{}",
+            record.id
+        );
     }
 }
 
