@@ -139,7 +139,7 @@ fn log_softmax(row: &mut [f32]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::features::{FEATURE_DIM, PAPER_FEATURE_DIM, SplitMix64};
+    use crate::features::{FEATURE_DIM, PAPER_FEATURE_DIM, SplitMix64, Y_FEATURE};
     use safetensors::tensor::{Dtype, TensorView};
 
     const HIDDEN: usize = 4;
@@ -217,7 +217,7 @@ mod tests {
                 for (i, v) in row.iter_mut().enumerate() {
                     *v = ((t * 7 + i * 3) % 11) as f32 / 10.0 - 0.4;
                 }
-                row[FEATURE_DIM - 1] = y;
+                row[Y_FEATURE] = y;
                 row
             })
             .collect()
