@@ -177,7 +177,7 @@ def main():
         moved = max((ca["model"][k] - c1["model"][k]).abs().max().item() for k in ca["model"])
         check(moved > 0 and worst_avg < 1e-6 and sum("all: CER" in line for line in out_avg.splitlines()) == 3,
               f"average.py writes the mean of the weights ({worst_avg:.1e}) and evaluates all three")
-        # C: --init-from starts a new run from A's weights (a fine-tune): same outputs at step 0
+        # C: --init-from starts a new run (fresh step count) from A's weights and fine-tunes them
         out_c = run(*common, "--run-dir", os.path.join(work, "runC"), "--max-steps", "5", "--no-export",
                     "--init-from", os.path.join(work, "runA", "last.pt"))
         cc = torch.load(os.path.join(work, "runC", "last.pt"), weights_only=False)

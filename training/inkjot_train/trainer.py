@@ -128,6 +128,14 @@ def atomic_save(obj, path: str):
     os.replace(tmp, path)
 
 
+def adopt_arch(args, arch: dict, source: str):
+    """Take layers/hidden/kernel from a checkpoint's arch, warning about command-line values it overrides."""
+    for k in ("layers", "hidden", "kernel"):
+        if getattr(args, k) != arch[k]:
+            log(f"warning: --{k} {getattr(args, k)} ignored, {source} has {arch[k]}")
+            setattr(args, k, arch[k])
+
+
 def lr_factor(args, step: int, total_steps: int, train_secs: float, plateau_factor: float) -> float:
     warm = min(1.0, (step + 1) / max(1, args.warmup_steps))
     if args.schedule == "plateau":
@@ -163,10 +171,7 @@ def main(argv=None):
         ckpt = torch.load(last_path, map_location="cpu", weights_only=False)
         st = ckpt["state"]
         log(f"resuming from {last_path}: epoch {st['epoch'] + 1} batch {st['step_in_epoch']} (global step {st['global_step']})")
-        for k in ("layers", "hidden", "kernel"):
-            if getattr(args, k) != ckpt["arch"][k]:
-                log(f"warning: --{k} {getattr(args, k)} ignored, checkpoint has {ckpt['arch'][k]}")
-                setattr(args, k, ckpt["arch"][k])
+        adopt_arch(args, ckpt["arch"], "checkpoint")
 
     init = None
     if args.init_from:
@@ -174,10 +179,7 @@ def main(argv=None):
             raise SystemExit("--init-from and --resume exclude each other")
         init = torch.load(args.init_from, map_location="cpu", weights_only=False)
         log(f"initializing from {args.init_from} (reads {init['arch']['input_dim']} features)")
-        for k in ("layers", "hidden", "kernel"):
-            if getattr(args, k) != init["arch"][k]:
-                log(f"warning: --{k} {getattr(args, k)} ignored, --init-from has {init['arch'][k]}")
-                setattr(args, k, init["arch"][k])
+        adopt_arch(args, init["arch"], "--init-from")
 
     # ---- data, alphabet, normalization (from the first train file)
     first = load_inkset(train_paths[0])
