@@ -41,9 +41,20 @@ for name in examples/recognize tests/test_api tests/test_threads; do
   gcc "${CFLAGS[@]}" "ffi/$name.c" -o "$OUT/$base-shared" "${SHARED[@]}"
   gcc "${CFLAGS[@]}" "ffi/$name.c" -o "$OUT/$base-static" "${STATIC[@]}"
 done
-# The shared build really uses the .so, the static one does not.
-ldd "$OUT/test_api-shared" | grep -q libinkjot.so
-! ldd "$OUT/test_api-static" | grep -q libinkjot.so
+# The shared build really uses the .so, the static one does not. ldd's output is captured first:
+# piped into `grep -q`, ldd can die of SIGPIPE once grep has its match, and pipefail fails the run.
+shared_deps=$(ldd "$OUT/test_api-shared")
+static_deps=$(ldd "$OUT/test_api-static")
+if ! grep -q libinkjot.so <<<"$shared_deps"; then
+  echo "test_api-shared does not load libinkjot.so:" >&2
+  echo "$shared_deps" >&2
+  exit 1
+fi
+if grep -q libinkjot.so <<<"$static_deps"; then
+  echo "test_api-static loads libinkjot.so, it should be linked statically:" >&2
+  echo "$static_deps" >&2
+  exit 1
+fi
 
 if [ "${INKJOT_NO_VALGRIND:-}" = 1 ]; then
   RUN=()

@@ -73,7 +73,9 @@ braille='[\x{2801}-\x{28FF}]'
 partial_frame_with_candidates() {
   local j line
   for ((j = 0; j < frames; j++)); do
-    line=$(grep -oE 'stroke [0-9]+/[0-9]+' "$work/frame.$j" | head -n 1)
+    # No `grep | head` pipelines here: under pipefail grep can die of SIGPIPE.
+    line=$(grep -m 1 -oE 'stroke [0-9]+/[0-9]+' "$work/frame.$j") || line=""
+    line=${line%%$'\n'*}
     if [[ $line =~ ^stroke\ ([0-9]+)/([0-9]+)$ ]] && ((BASH_REMATCH[1] > 0 && BASH_REMATCH[1] < BASH_REMATCH[2])) \
       && grep -qE '^ +1\. ' "$work/frame.$j" && grep -qP "$braille" "$work/frame.$j"; then
       return 0
@@ -85,7 +87,7 @@ partial_frame_with_candidates() {
 dots_grow() {
   local j ink dots last_ink="" last_dots=0
   for ((j = 0; j < frames; j++)); do
-    ink=$(grep -oE '^ink [0-9]+ ' "$work/frame.$j" | head -n 1) || continue
+    ink=$(grep -m 1 -oE '^ink [0-9]+ ' "$work/frame.$j") || continue
     dots=$(grep -oP "$braille" "$work/frame.$j" | wc -l)
     if [ "$ink" = "$last_ink" ] && [ "$last_dots" -gt 0 ] && [ "$dots" -gt "$last_dots" ]; then
       return 0
