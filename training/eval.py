@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Greedy-decoding CER/WER of an exported model (f32 or int8) or a checkpoint on a featurize file.
 
-  python3 training/eval.py --model models/inkjot-qrnn-int8.safetensors --data data-cache/valid.safetensors
+python3 training/eval.py --model models/inkjot-qrnn-int8.safetensors --data data-cache/valid.safetensors
 """
+
 import argparse
 import json
 import os
