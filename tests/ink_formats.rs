@@ -275,3 +275,30 @@ fn unreadable_file_is_an_io_error() {
         Err(Error::Io(_))
     ));
 }
+
+#[test]
+fn a_utf8_bom_is_skipped_in_jsonl_and_inkml() {
+    let line = "\u{feff}{\"id\":\"a\",\"strokes\":[{\"x\":[0,1],\"y\":[0,5]}]}\n";
+    assert_eq!(read_one(line).unwrap().id, "a");
+    // Only the first line may carry a BOM; elsewhere it stays malformed JSON.
+    let second = format!("{{\"strokes\":[{{\"x\":[0],\"y\":[0]}}]}}\n{line}");
+    let records: Vec<_> = JsonlReader::new(second.as_bytes(), InkLimits::default()).collect();
+    assert!(records[1].is_err());
+    let records: Vec<_> = read_ink(
+        std::io::Cursor::new(line.as_bytes().to_vec()),
+        "mem",
+        InkLimits::default(),
+    )
+    .unwrap()
+    .collect();
+    assert_eq!(records[0].as_ref().unwrap().id, "a");
+    let xml = "\u{feff}<ink xmlns=\"http://www.w3.org/2003/InkML\"><trace>10 0, 9 14</trace></ink>";
+    let records: Vec<_> = read_ink(
+        std::io::Cursor::new(xml.as_bytes().to_vec()),
+        "doc",
+        InkLimits::default(),
+    )
+    .unwrap()
+    .collect();
+    assert_eq!(records[0].as_ref().unwrap().ink.point_count(), 2);
+}

@@ -14,7 +14,9 @@ mod normalize;
 mod vector;
 
 pub use augment::{AugmentConfig, SplitMix64, augment};
-pub use bezier::{Curve, FitConfig, P3, StrokeFit, fit_stroke, fit_strokes, pen_up_curve};
+pub use bezier::{
+    Curve, FitConfig, MAX_CURVES_PER_INK, P3, StrokeFit, fit_stroke, fit_strokes, pen_up_curve,
+};
 pub use dataset::FeatureSet;
 pub use normalize::{MIN_HEIGHT_TO_WIDTH, NormPoint, WritingArea, normalize, reference_height};
 pub use vector::{

@@ -119,7 +119,11 @@ impl<R: BufRead> JsonlReader<R> {
     }
 
     fn parse_buffer(&self, line: usize, index: usize) -> Result<InkRecord> {
-        let raw: RawRecord = serde_json::from_slice(&self.buffer)
+        let text = match self.buffer.strip_prefix(b"\xEF\xBB\xBF") {
+            Some(rest) if line == 1 => rest,
+            _ => &self.buffer[..],
+        };
+        let raw: RawRecord = serde_json::from_slice(text)
             .map_err(|e| Error::parse(line, format!("malformed JSON: {e}")))?;
         let id = match raw.id {
             None | Some(serde_json::Value::Null) => index.to_string(),

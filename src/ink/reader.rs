@@ -7,6 +7,9 @@ use std::path::Path;
 use super::{InkLimits, InkRecord, JsonlReader, parse_inkml};
 use crate::error::{Error, Result};
 
+/// The UTF-8 byte order mark some editors write at the start of a text file; it is skipped.
+const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+
 /// The ink file formats inkjot reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InkFormat {
@@ -64,6 +67,9 @@ pub fn read_ink(
     limits: InkLimits,
 ) -> Result<Box<dyn Iterator<Item = Result<InkRecord>>>> {
     let mut reader = BufReader::with_capacity(1 << 16, input);
+    if reader.fill_buf()?.starts_with(UTF8_BOM) {
+        reader.consume(UTF8_BOM.len());
+    }
     let format = InkFormat::sniff(reader.fill_buf()?);
     Ok(match format {
         InkFormat::JsonlGz => {

@@ -301,7 +301,7 @@ fn cmd_fit(input: &Path, summary: bool, features: FeatureArgs) -> anyhow::Result
                     .collect();
                 serde_json::json!({ "id": record.id, "curves": curves })
             }
-            Err(e) => serde_json::json!({ "id": index.to_string(), "error": e.to_string() }),
+            Err(e) => serde_json::json!({ "record": index, "error": e.to_string() }),
         };
         writeln!(out, "{line}")?;
     }
@@ -477,11 +477,14 @@ fn cmd_recognize(input: &Path, args: &RecognizerArgs) -> anyhow::Result<()> {
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     for (index, record) in open(input)?.enumerate() {
-        let line = match record
-            .and_then(|r| Ok((r.id.clone(), recognizer.recognize(&r.ink, &options)?)))
-        {
-            Ok((id, result)) => serde_json::json!({ "id": id, "candidates": result.candidates }),
-            Err(e) => serde_json::json!({ "id": index.to_string(), "error": e.to_string() }),
+        // An unreadable record has no id of its own; its 0-based position goes in `record`, a
+        // field no ink id can collide with.
+        let line = match record {
+            Ok(r) => match recognizer.recognize(&r.ink, &options) {
+                Ok(result) => serde_json::json!({ "id": r.id, "candidates": result.candidates }),
+                Err(e) => serde_json::json!({ "id": r.id, "error": e.to_string() }),
+            },
+            Err(e) => serde_json::json!({ "record": index, "error": e.to_string() }),
         };
         writeln!(out, "{line}")?;
     }
