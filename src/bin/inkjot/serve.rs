@@ -153,7 +153,7 @@ fn load(args: &ServeArgs) -> anyhow::Result<App> {
                 continue;
             }
             let pack = LanguagePack::load(&dir)
-                .with_context(|| format!("cannot load language pack {}", dir.display()))?;
+                .map_err(|e| super::about(e, &dir, "cannot load the language pack"))?;
             let recognizer = Recognizer::from_bytes(&bytes)?.with_language_pack(&pack)?;
             languages.push((code, recognizer));
         }
