@@ -31,8 +31,10 @@ impl Default for Crc32 {
     }
 }
 
-const TABLE: [u32; 256] = {
-    let mut table = [0u32; 256];
+/// Slicing-by-8 tables: `TABLES[0]` is the classic byte table, `TABLES[k][i]` is byte `i`
+/// advanced by `k` further zero bytes (about 4x the byte-at-a-time speed, no `unsafe`).
+const TABLES: [[u32; 256]; 8] = {
+    let mut tables = [[0u32; 256]; 8];
     let mut i = 0;
     while i < 256 {
         let mut c = i as u32;
@@ -45,18 +47,41 @@ const TABLE: [u32; 256] = {
             };
             k += 1;
         }
-        table[i] = c;
+        tables[0][i] = c;
         i += 1;
     }
-    table
+    let mut t = 1;
+    while t < 8 {
+        let mut i = 0;
+        while i < 256 {
+            let prev = tables[t - 1][i];
+            tables[t][i] = (prev >> 8) ^ tables[0][(prev & 0xFF) as usize];
+            i += 1;
+        }
+        t += 1;
+    }
+    tables
 };
 
 impl Crc32 {
     /// Adds `bytes`.
     pub fn update(&mut self, bytes: &[u8]) {
+        let t = &TABLES;
         let mut c = self.0;
-        for &b in bytes {
-            c = TABLE[((c ^ u32::from(b)) & 0xFF) as usize] ^ (c >> 8);
+        let mut blocks = bytes.chunks_exact(8);
+        for b in &mut blocks {
+            let lo = c ^ u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+            c = t[7][(lo & 0xFF) as usize]
+                ^ t[6][((lo >> 8) & 0xFF) as usize]
+                ^ t[5][((lo >> 16) & 0xFF) as usize]
+                ^ t[4][(lo >> 24) as usize]
+                ^ t[3][b[4] as usize]
+                ^ t[2][b[5] as usize]
+                ^ t[1][b[6] as usize]
+                ^ t[0][b[7] as usize];
+        }
+        for &b in blocks.remainder() {
+            c = t[0][((c ^ u32::from(b)) & 0xFF) as usize] ^ (c >> 8);
         }
         self.0 = c;
     }
@@ -242,6 +267,25 @@ mod tests {
         // zlib.crc32(b"123456789") == 0xcbf43926, the standard check value.
         assert_eq!(crc32(b"123456789"), 0xcbf4_3926);
         assert_eq!(crc32(b""), 0);
+        // zlib.crc32(bytes(i * 31 % 251 for i in range(777))) == 0xd9c74a52; the slicing-by-8
+        // path must agree with it and with the bit-at-a-time definition, whatever the split.
+        let data: Vec<u8> = (0..777u32).map(|i| (i * 31 % 251) as u8).collect();
+        let reference = data.iter().fold(0xFFFF_FFFFu32, |c, &b| {
+            (0..8).fold(c ^ u32::from(b), |c, _| {
+                if c & 1 != 0 {
+                    0xEDB8_8320 ^ (c >> 1)
+                } else {
+                    c >> 1
+                }
+            })
+        }) ^ 0xFFFF_FFFF;
+        assert_eq!(reference, 0xd9c7_4a52);
+        for split in [0, 1, 7, 8, 9, 100, 776] {
+            let mut c = Crc32::default();
+            c.update(&data[..split]);
+            c.update(&data[split..]);
+            assert_eq!(c.finish(), reference, "split at {split}");
+        }
     }
 
     #[test]
