@@ -40,8 +40,8 @@
 // Largest accepted `nbest`.
 #define INKJOT_MAX_NBEST 100
 
-// The result of every fallible C function. The values are stable: 2 to 6 are the kinds of the
-// library's errors (`inkjot::Error::code`), the others are C-only.
+// The result of every fallible C function. The values are stable (ABI); 2 to 6 report the
+// library's error kinds (mapped in `src/ffi/error.rs`), the others are C-only.
 typedef enum {
   // Success.
   INKJOT_STATUS_OK = 0,

@@ -2,7 +2,8 @@
 # Builds the language packs models/<lang>/ from the wordfreq word lists:
 #   lm.fst          character 6-gram LM (OpenFST binary, see src/decode/lm.rs), <= ~2 MB
 #   lm-build.json   the build report (sizes, pruning threshold)
-#   decoder.json    beam-search settings (written only when missing, so tuned values stay)
+#   decoder.json    beam-search settings (written only when missing, so tuned values stay),
+#                   then sealed with the checksum of lm.fst + itself (scripts/seal.py)
 #   LICENSE         the word list's licence (CC BY-SA 4.0) and attribution
 #
 # Usage: scripts/build_language_packs.sh [LANG...]    (default: en de fr es it pt pl)
@@ -41,5 +42,6 @@ for lang in "${LANGS[@]}"; do
 }
 JSON
   fi
+  python3 scripts/seal.py "$dir" >&2   # decoder.json's checksum covers the new lm.fst
   echo "$lang: $(stat -c %s "$dir/lm.fst") bytes" >&2
 done

@@ -7,7 +7,7 @@ documented in src/model/format.rs: one bidirectional QRNN layer (hidden 8, kerne
 curve features, an output layer over a 64-symbol alphabet (blank, space, digits, letters), f32
 weights. Needs numpy and safetensors. The file is serialized here with a sorted header (the
 safetensors writer orders metadata at random), so the output is byte-for-byte reproducible; it is
-read back with safetensors as a check.
+read back with safetensors as a check, then sealed with its checksum (scripts/seal.py).
 
 Usage: python3 scripts/make_tiny_model.py [OUTPUT]
 """
@@ -19,6 +19,9 @@ from pathlib import Path
 
 import numpy as np
 from safetensors.numpy import load_file
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from seal import seal  # noqa: E402  (scripts/seal.py, beside this file)
 
 LAYERS, HIDDEN, KERNEL, INPUT_DIM = 1, 8, 2, 10
 
@@ -84,6 +87,7 @@ def main() -> None:
     }
     out.parent.mkdir(parents=True, exist_ok=True)
     write_safetensors(out, tensors, metadata)
+    seal(out)
     check = load_file(str(out))
     assert all(np.array_equal(check[k], v) for k, v in tensors.items())
     print(f"wrote {out} ({out.stat().st_size} bytes)")

@@ -15,6 +15,9 @@ import pathlib
 import subprocess
 import sys
 
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from seal import seal_decoder_json  # noqa: E402  (scripts/seal.py)
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 
@@ -64,7 +67,9 @@ def main():
         config = json.loads(path.read_text())
         config["lm_weight"] = w
         config["insertion_bonus"] = b
-        path.write_text(json.dumps(config, indent=2) + "\n")
+        config.pop("checksum", None)
+        lm = (path.parent / "lm.fst").read_bytes()
+        path.write_text(seal_decoder_json(lm, config))  # the checksum over lm.fst + decoder.json
         print(f"wrote {path}")
     return 0
 

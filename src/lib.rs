@@ -16,8 +16,10 @@
 //! - [`metrics`]: character and word error rates for evaluation.
 //! - [`render`]: SVG pictures of inks and their curves.
 //! - [`error`]: the error type shared by every stage.
+//! - [`checksum`]: the CRC-32 that model files and language packs carry.
 #![deny(missing_docs)]
 
+pub mod checksum;
 pub mod decode;
 pub mod error;
 pub mod features;

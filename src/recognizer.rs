@@ -137,7 +137,7 @@ impl Recognizer {
         options: &RecognizeOptions,
     ) -> Result<Recognition> {
         if options.nbest == 0 {
-            return Err(Error::InvalidArgument("nbest must be at least 1".into()));
+            return Err(Error::invalid("nbest", "must be at least 1"));
         }
         let logprobs = self.model.forward(features);
         Ok(Recognition {

@@ -744,7 +744,7 @@ fn sessions_reject_bad_points_and_leave_no_trace() {
         vec![p(2.0, 20.0), p(1e10, 30.0)],
     ] {
         let e = session.add_points(&bad).unwrap_err();
-        assert_eq!(e.code(), 3, "{e}");
+        assert!(matches!(e, inkjot::Error::Ink(_)), "{e}");
         assert_eq!(session.point_count(), 2);
     }
     // The same through C: a NaN point is INVALID_INK and changes nothing.

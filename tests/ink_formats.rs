@@ -270,10 +270,15 @@ fn limits_reject_absurd_sizes() {
 
 #[test]
 fn unreadable_file_is_an_io_error() {
-    assert!(matches!(
-        read_ink_file(Path::new("/nonexistent/ink.jsonl"), InkLimits::default()),
-        Err(Error::Io(_))
-    ));
+    let result = read_ink_file(Path::new("/nonexistent/ink.jsonl"), InkLimits::default());
+    let Err(error @ Error::Io { .. }) = result else {
+        panic!("not an I/O error");
+    };
+    // The file is named once, the cause once.
+    assert_eq!(
+        error.to_string(),
+        "/nonexistent/ink.jsonl: No such file or directory"
+    );
 }
 
 #[test]

@@ -41,6 +41,9 @@ fn floats(tensors: &SafeTensors, name: &str) -> Vec<f32> {
 fn golden() -> Golden {
     let path = root().join(format!("tests/golden/{MODEL}.safetensors"));
     let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    // Golden files are sealed like models (scripts/seal.py): a damaged one fails here, not later.
+    inkjot::checksum::verify_safetensors(&bytes)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let (_, meta) = SafeTensors::read_metadata(&bytes).unwrap();
     let metadata = meta.metadata().clone().unwrap_or_default();
     let tensors = SafeTensors::deserialize(&bytes).unwrap();

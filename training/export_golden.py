@@ -30,7 +30,7 @@ from safetensors.torch import save_file
 
 from inkjot_train.data import load_inkset
 from inkjot_train.metrics import greedy_decode
-from inkjot_train.modelio import load_model, quantized_copy
+from inkjot_train.modelio import load_model, quantized_copy, seal_file
 from inkjot_train.trainer import REPO_ROOT
 
 
@@ -106,6 +106,7 @@ def main(argv=None):
         "computed_in": "float64 (stored as f32)",
     }
     save_file(tensors, out, metadata=md)
+    seal_file(out)  # tests/model_parity.rs checks the checksum
     print(f"wrote {out} ({os.path.getsize(out):,} bytes)")
     for j, i in enumerate(chosen):
         T = inks.lengths[i]

@@ -88,30 +88,30 @@ impl Default for BeamConfig {
 impl BeamConfig {
     /// Checks the ranges documented on each field.
     pub fn validate(&self) -> Result<()> {
-        let bad = |m: String| Err(Error::InvalidArgument(m));
+        let bad = |argument, m: String| Err(Error::invalid(argument, m));
         for (name, v) in [
             ("beam_width", self.beam_width),
             ("nbest", self.nbest),
             ("max_symbols_per_frame", self.max_symbols_per_frame),
         ] {
             if !(1..=MAX_BEAM).contains(&v) {
-                return bad(format!("{name} must be 1 to {MAX_BEAM}, not {v}"));
+                return bad(name, format!("must be 1 to {MAX_BEAM}, not {v}"));
             }
         }
         if !(self.lm_weight.is_finite() && self.lm_weight >= 0.0) {
-            return bad(format!(
-                "lm_weight must be finite and >= 0, not {}",
-                self.lm_weight
-            ));
+            return bad(
+                "lm_weight",
+                format!("must be finite and >= 0, not {}", self.lm_weight),
+            );
         }
         if !self.insertion_bonus.is_finite() {
-            return bad(format!(
-                "insertion_bonus must be finite, not {}",
-                self.insertion_bonus
-            ));
+            return bad(
+                "insertion_bonus",
+                format!("must be finite, not {}", self.insertion_bonus),
+            );
         }
         if self.symbol_threshold.is_nan() {
-            return bad("symbol_threshold is NaN".into());
+            return bad("symbol_threshold", "is NaN".into());
         }
         Ok(())
     }
@@ -209,7 +209,7 @@ impl BeamDecoder {
         nbest: usize,
     ) -> Result<Vec<Candidate>> {
         if nbest == 0 {
-            return Err(Error::InvalidArgument("nbest must be at least 1".into()));
+            return Err(Error::invalid("nbest", "must be at least 1"));
         }
         let mut hypotheses = search(
             &self.alphabet,
@@ -293,15 +293,16 @@ struct Alphabet {
 impl Alphabet {
     fn new(alphabet: &[String], lm: Option<&CharLm>) -> Result<Self> {
         if alphabet.len() < 2 || !alphabet[0].is_empty() {
-            return Err(Error::InvalidArgument(
-                "the alphabet needs the blank \"\" at index 0 and at least one symbol".into(),
+            return Err(Error::invalid(
+                "alphabet",
+                "needs the blank \"\" at index 0 and at least one symbol",
             ));
         }
         if let Some(i) = alphabet.iter().skip(1).position(String::is_empty) {
-            return Err(Error::InvalidArgument(format!(
-                "alphabet entry {} is empty",
-                i + 1
-            )));
+            return Err(Error::invalid(
+                "alphabet",
+                format!("entry {} is empty", i + 1),
+            ));
         }
         let mut lm_first = vec![0u32];
         let mut lm_symbols = Vec::new();
@@ -467,11 +468,14 @@ fn search(
     context: &str,
 ) -> Result<Vec<Hypothesis>> {
     if logprobs.symbols() != alphabet.symbols.len() {
-        return Err(Error::InvalidArgument(format!(
-            "log-probabilities have {} columns for an alphabet of {}",
-            logprobs.symbols(),
-            alphabet.symbols.len()
-        )));
+        return Err(Error::invalid(
+            "logprobs",
+            format!(
+                "{} columns for an alphabet of {}",
+                logprobs.symbols(),
+                alphabet.symbols.len()
+            ),
+        ));
     }
     let lm = lm.filter(|_| config.lm_weight > 0.0);
     let bonus = if lm.is_some() {
@@ -957,13 +961,13 @@ mod tests {
         ] {
             assert!(matches!(
                 beam_search(&m, &a, None, "", &bad),
-                Err(Error::InvalidArgument(_))
+                Err(Error::InvalidArgument { .. })
             ));
         }
         let short = alphabet(&["a"]);
         assert!(matches!(
             beam_search(&m, &short, None, "", &no_lm()),
-            Err(Error::InvalidArgument(_))
+            Err(Error::InvalidArgument { .. })
         ));
         let no_blank: Vec<String> = ["a", "b", "c"].iter().map(|s| s.to_string()).collect();
         assert!(BeamDecoder::new(&no_blank, None, no_lm()).is_err());

@@ -104,19 +104,18 @@ impl CharLm {
     pub fn load(path: impl AsRef<Path>) -> Result<Self> {
         use std::io::Read;
         let path = path.as_ref();
-        let file = std::fs::File::open(path)?;
+        let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
         let mut bytes = Vec::new();
-        file.take(MAX_LM_BYTES + 1).read_to_end(&mut bytes)?;
+        file.take(MAX_LM_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| Error::io(path, e))?;
         if bytes.len() as u64 > MAX_LM_BYTES {
-            return Err(Error::Model(format!(
-                "{}: LM file larger than {MAX_LM_BYTES} bytes",
-                path.display()
-            )));
+            return Err(Error::pack(
+                path,
+                format!("larger than {MAX_LM_BYTES} bytes"),
+            ));
         }
-        Self::from_bytes(&bytes).map_err(|e| match e {
-            Error::Model(m) => Error::Model(format!("{}: {m}", path.display())),
-            other => other,
-        })
+        Self::from_bytes(&bytes).map_err(|e| e.in_file(path))
     }
 
     /// Parses the bytes of an LM file (see the module docs for the format).
@@ -125,8 +124,8 @@ impl CharLm {
         // The header check above rules out the inputs rustfst is known to panic on; the unwind
         // guard keeps any other malformed file an error rather than a crash.
         let parsed = std::panic::catch_unwind(|| VectorFst::<TropicalWeight>::load(bytes))
-            .map_err(|_| Error::Model("malformed LM file".into()))?
-            .map_err(|e| Error::Model(format!("malformed LM file: {e}")))?;
+            .map_err(|_| lm_error("malformed LM file"))?
+            .map_err(|e| lm_error(format!("malformed LM file: {e}")))?;
         Self::from_fst(&parsed)
     }
 
@@ -136,11 +135,11 @@ impl CharLm {
     pub fn from_fst(fst: &VectorFst<TropicalWeight>) -> Result<Self> {
         let states = fst.num_states();
         if states == 0 || states >= NONE as usize {
-            return Err(Error::Model(format!("LM has {states} states")));
+            return Err(lm_error(format!("LM has {states} states")));
         }
         let start = fst
             .start()
-            .ok_or_else(|| Error::Model("LM has no start state".into()))?;
+            .ok_or_else(|| lm_error("LM has no start state"))?;
         let mut labels = Vec::new();
         for s in 0..states as u32 {
             for tr in fst.get_trs(s).map_err(model)?.trs() {
@@ -152,7 +151,7 @@ impl CharLm {
         labels.sort_unstable();
         labels.dedup();
         if let Some(&bad) = labels.iter().find(|&&l| char::from_u32(l).is_none()) {
-            return Err(Error::Model(format!(
+            return Err(lm_error(format!(
                 "arc label {bad} is not a Unicode scalar value (labels must be code points)"
             )));
         }
@@ -180,16 +179,18 @@ impl CharLm {
             for tr in fst.get_trs(s).map_err(model)?.trs() {
                 let cost = *tr.weight.value();
                 if cost.is_nan() || cost == f32::NEG_INFINITY {
-                    return Err(Error::Model(format!("state {s}: arc weight {cost}")));
+                    return Err(lm_error(format!(
+                        "state {s}: arc weight {cost} is not a cost"
+                    )));
                 }
                 if tr.nextstate as usize >= states {
-                    return Err(Error::Model(format!(
+                    return Err(lm_error(format!(
                         "state {s}: arc to state {} of {states}",
                         tr.nextstate
                     )));
                 }
                 if tr.ilabel != tr.olabel {
-                    return Err(Error::Model(format!(
+                    return Err(lm_error(format!(
                         "state {s}: input label {} differs from output label {} (not an acceptor)",
                         tr.ilabel, tr.olabel
                     )));
@@ -199,9 +200,7 @@ impl CharLm {
                 }
                 if tr.ilabel == 0 {
                     if lm.backoff_state[s as usize] != NONE {
-                        return Err(Error::Model(format!(
-                            "state {s}: more than one backoff arc"
-                        )));
+                        return Err(lm_error(format!("state {s}: more than one backoff arc")));
                     }
                     lm.backoff_state[s as usize] = tr.nextstate;
                     lm.backoff_cost[s as usize] = cost;
@@ -211,9 +210,7 @@ impl CharLm {
             }
             arcs.sort_unstable_by_key(|a| a.0);
             if arcs.windows(2).any(|w| w[0].0 == w[1].0) {
-                return Err(Error::Model(format!(
-                    "state {s}: two arcs with the same label"
-                )));
+                return Err(lm_error(format!("state {s}: two arcs with the same label")));
             }
             lm.arc_first.push(lm.arc_symbol.len() as u32);
             for &(symbol, cost, next) in &arcs {
@@ -250,7 +247,7 @@ impl CharLm {
             path.clear();
             while depth[cur] == NONE {
                 if path.len() > n {
-                    return Err(Error::Model(format!(
+                    return Err(lm_error(format!(
                         "backoff arcs from state {s} form a cycle"
                     )));
                 }
@@ -474,7 +471,12 @@ pub struct Perplexity {
 }
 
 fn model(e: impl std::fmt::Display) -> Error {
-    Error::Model(e.to_string())
+    lm_error(e.to_string())
+}
+
+/// An error about the LM file (named `lm.fst` until [`CharLm::load`] names the real path).
+fn lm_error(reason: impl Into<String>) -> Error {
+    Error::pack(super::LanguagePack::LM_FILE, reason)
 }
 
 /// Checks the OpenFST header (and any symbol tables) before rustfst parses the file: magic
@@ -482,31 +484,29 @@ fn model(e: impl std::fmt::Display) -> Error {
 fn check_header(bytes: &[u8]) -> Result<()> {
     let mut r = Reader { bytes, pos: 0 };
     if r.i32()? != FST_MAGIC {
-        return Err(Error::Model(
-            "not an OpenFST binary file (bad magic number)".into(),
-        ));
+        return Err(lm_error("not an OpenFST binary file (bad magic number)"));
     }
     let fst_type = r.string()?;
     if fst_type != "vector" {
-        return Err(Error::Model(format!(
+        return Err(lm_error(format!(
             "FST type {fst_type:?}, expected \"vector\""
         )));
     }
     let arc_type = r.string()?;
     if arc_type != "standard" {
-        return Err(Error::Model(format!(
+        return Err(lm_error(format!(
             "arc type {arc_type:?}, expected \"standard\""
         )));
     }
     let version = r.i32()?;
     if version < 2 {
-        return Err(Error::Model(format!(
+        return Err(lm_error(format!(
             "FST version {version} (at least 2 expected)"
         )));
     }
     let flags = r.u32()?;
     if flags & !0b111 != 0 {
-        return Err(Error::Model(format!("unknown FST header flags {flags:#x}")));
+        return Err(lm_error(format!("unknown FST header flags {flags:#x}")));
     }
     r.take(8)?; // properties
     let start = r.i64()?;
@@ -519,12 +519,12 @@ fn check_header(bytes: &[u8]) -> Result<()> {
     }
     let body = (bytes.len() - r.pos) as i128;
     if num_states < 0 || num_arcs < 0 || start < -1 || start >= num_states {
-        return Err(Error::Model(format!(
+        return Err(lm_error(format!(
             "bad FST header: start {start}, {num_states} states, {num_arcs} arcs"
         )));
     }
     if num_states as i128 * 12 + num_arcs as i128 * 16 > body {
-        return Err(Error::Model(format!(
+        return Err(lm_error(format!(
             "LM file too short for {num_states} states and {num_arcs} arcs"
         )));
     }
@@ -539,7 +539,7 @@ struct Reader<'a> {
 impl<'a> Reader<'a> {
     fn take(&mut self, n: usize) -> Result<&'a [u8]> {
         let end = self.pos.checked_add(n).filter(|&e| e <= self.bytes.len());
-        let end = end.ok_or_else(|| Error::Model("LM file truncated in its header".into()))?;
+        let end = end.ok_or_else(|| lm_error("LM file truncated in its header"))?;
         let out = &self.bytes[self.pos..end];
         self.pos = end;
         Ok(out)
@@ -560,20 +560,19 @@ impl<'a> Reader<'a> {
     }
     fn string(&mut self) -> Result<&'a str> {
         let n = self.i32()?;
-        let n = usize::try_from(n).map_err(|_| Error::Model("negative string length".into()))?;
-        std::str::from_utf8(self.take(n)?)
-            .map_err(|_| Error::Model("header string is not UTF-8".into()))
+        let n = usize::try_from(n).map_err(|_| lm_error("negative string length"))?;
+        std::str::from_utf8(self.take(n)?).map_err(|_| lm_error("header string is not UTF-8"))
     }
     fn symbol_table(&mut self) -> Result<()> {
         if self.i32()? != SYMBOL_TABLE_MAGIC {
-            return Err(Error::Model("bad symbol table magic number".into()));
+            return Err(lm_error("bad symbol table magic number"));
         }
         self.string()?;
         self.i64()?;
         let n = self.i64()?;
         // Each entry holds at least 12 bytes, so the count is bounded by the file's length.
         if n < 0 || n as u128 * 12 > (self.bytes.len() - self.pos) as u128 {
-            return Err(Error::Model(format!("bad symbol table size {n}")));
+            return Err(lm_error(format!("bad symbol table size {n}")));
         }
         for _ in 0..n {
             self.string()?;
@@ -789,7 +788,10 @@ mod tests {
         // Truncated files are errors.
         for cut in [0, 3, 20, 60, bytes.len() / 2, bytes.len() - 1] {
             assert!(
-                matches!(CharLm::from_bytes(&bytes[..cut]), Err(Error::Model(_))),
+                matches!(
+                    CharLm::from_bytes(&bytes[..cut]),
+                    Err(Error::LanguagePack { .. })
+                ),
                 "cut {cut}"
             );
         }
@@ -803,19 +805,25 @@ mod tests {
         fst.set_start(s0).unwrap();
         fst.add_tr(s0, Tr::new(0, 0, 0.5, s1)).unwrap();
         fst.add_tr(s1, Tr::new(0, 0, 0.5, s0)).unwrap();
-        assert!(matches!(CharLm::from_fst(&fst), Err(Error::Model(m)) if m.contains("cycle")));
+        assert!(
+            matches!(CharLm::from_fst(&fst), Err(Error::LanguagePack { reason: m, .. }) if m.contains("cycle"))
+        );
 
         let mut fst = VectorFst::<TropicalWeight>::new();
         let s0 = fst.add_state();
         fst.set_start(s0).unwrap();
         fst.add_tr(s0, Tr::new(97, 98, 0.5, s0)).unwrap();
-        assert!(matches!(CharLm::from_fst(&fst), Err(Error::Model(m)) if m.contains("acceptor")));
+        assert!(
+            matches!(CharLm::from_fst(&fst), Err(Error::LanguagePack { reason: m, .. }) if m.contains("acceptor"))
+        );
 
         let mut fst = VectorFst::<TropicalWeight>::new();
         let s0 = fst.add_state();
         fst.set_start(s0).unwrap();
         fst.add_tr(s0, Tr::new(0xD800, 0xD800, 0.5, s0)).unwrap();
-        assert!(matches!(CharLm::from_fst(&fst), Err(Error::Model(m)) if m.contains("Unicode")));
+        assert!(
+            matches!(CharLm::from_fst(&fst), Err(Error::LanguagePack { reason: m, .. }) if m.contains("Unicode"))
+        );
 
         let mut fst = VectorFst::<TropicalWeight>::new();
         let s0 = fst.add_state();
@@ -826,7 +834,7 @@ mod tests {
         assert!(CharLm::from_fst(&VectorFst::<TropicalWeight>::new()).is_err());
         assert!(matches!(
             CharLm::from_bytes(b"not an fst at all"),
-            Err(Error::Model(_))
+            Err(Error::LanguagePack { .. })
         ));
     }
 

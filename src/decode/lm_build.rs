@@ -91,24 +91,27 @@ impl Default for LmBuildConfig {
 
 impl LmBuildConfig {
     fn validate(&self) -> Result<()> {
-        let bad = |m: String| Err(Error::InvalidArgument(m));
+        let bad = |argument, m: String| Err(Error::invalid(argument, m));
         if !(1..=MAX_ORDER).contains(&self.order) {
-            return bad(format!(
-                "order must be 1 to {MAX_ORDER}, not {}",
-                self.order
-            ));
+            return bad(
+                "order",
+                format!("must be 1 to {MAX_ORDER}, not {}", self.order),
+            );
         }
         if !(self.min_count.is_finite() && self.min_count >= 0.0) {
-            return bad(format!("min_count must be >= 0, not {}", self.min_count));
+            return bad("min_count", format!("must be >= 0, not {}", self.min_count));
         }
         if !(0.0..=1.0).contains(&self.count_exponent) {
-            return bad(format!(
-                "count_exponent must be 0 to 1, not {}",
-                self.count_exponent
-            ));
+            return bad(
+                "count_exponent",
+                format!("must be 0 to 1, not {}", self.count_exponent),
+            );
         }
         if !(self.unk_prob > 0.0 && self.unk_prob < 1.0) {
-            return bad(format!("unk_prob must be in (0, 1), not {}", self.unk_prob));
+            return bad(
+                "unk_prob",
+                format!("must be in (0, 1), not {}", self.unk_prob),
+            );
         }
         Ok(())
     }
@@ -246,8 +249,9 @@ impl NgramCounter {
     pub fn build(&self, config: &LmBuildConfig) -> Result<BuiltLm> {
         config.validate()?;
         if config.order != self.order || config.count_exponent != self.count_exponent {
-            return Err(Error::InvalidArgument(
-                "the build config's order and count_exponent differ from the counter's".into(),
+            return Err(Error::invalid(
+                "config",
+                "the build config's order and count_exponent differ from the counter's",
             ));
         }
         let order = self.order;
@@ -509,8 +513,12 @@ fn drop_oldest(k: u128) -> u128 {
     k & mask(key_len(k).saturating_sub(1))
 }
 
+/// rustfst refusing to build or store the acceptor: a bug here, not bad input.
 fn model_error(e: impl std::fmt::Display) -> Error {
-    Error::Model(e.to_string())
+    Error::Serialize {
+        what: "the LM acceptor",
+        reason: e.to_string(),
+    }
 }
 
 /// A built model: the acceptor and what went into it.
@@ -649,10 +657,10 @@ pub struct BuildReport {
 pub fn build_from_files(job: &LmBuildJob, progress: &mut dyn FnMut(&str)) -> Result<BuildReport> {
     let start = Instant::now();
     if !(0.0..1.0).contains(&job.heldout) {
-        return Err(Error::InvalidArgument(format!(
-            "heldout must be in [0, 1), not {}",
-            job.heldout
-        )));
+        return Err(Error::invalid(
+            "heldout",
+            format!("must be in [0, 1), not {}", job.heldout),
+        ));
     }
     let mut counter = NgramCounter::new(&job.config)?;
     let words = read_word_counts(&job.words).map_err(|e| at_path(e, &job.words))?;
@@ -673,11 +681,10 @@ pub fn build_from_files(job: &LmBuildJob, progress: &mut dyn FnMut(&str)) -> Res
         used
     ));
     if let Some(text) = &job.text {
-        let reader =
-            BufReader::new(std::fs::File::open(text).map_err(|e| at_path(e.into(), text))?);
+        let reader = BufReader::new(std::fs::File::open(text).map_err(|e| Error::io(text, e))?);
         let mut lines = 0usize;
         for line in reader.lines() {
-            counter.add_text(&line?, job.text_weight);
+            counter.add_text(&line.map_err(|e| Error::io(text, e))?, job.text_weight);
             lines += 1;
             if lines % 200_000 == 0 {
                 progress(&format!("counted {lines} lines of {}", text.display()));
@@ -692,7 +699,7 @@ pub fn build_from_files(job: &LmBuildJob, progress: &mut dyn FnMut(&str)) -> Res
     ));
     let built = counter.build(&job.config)?;
     let bytes = built.to_bytes()?;
-    std::fs::write(&job.out, &bytes).map_err(|e| at_path(e.into(), &job.out))?;
+    std::fs::write(&job.out, &bytes).map_err(|e| Error::io(&job.out, e))?;
     progress(&format!(
         "wrote {} ({} bytes, {} states, {} arcs, {} of {} n-grams kept, count threshold {:.3})",
         job.out.display(),
@@ -728,10 +735,7 @@ pub fn build_from_files(job: &LmBuildJob, progress: &mut dyn FnMut(&str)) -> Res
 
 fn at_path(e: Error, path: &Path) -> Error {
     match e {
-        Error::Io(io) => Error::Io(std::io::Error::new(
-            io.kind(),
-            format!("{}: {io}", path.display()),
-        )),
+        Error::Io { path: None, source } => Error::io(path, source),
         Error::Parse { location, message } => Error::Parse {
             location,
             message: format!("{}: {message}", path.display()),
@@ -904,7 +908,10 @@ mod tests {
             },
         ] {
             assert!(
-                matches!(NgramCounter::new(&config), Err(Error::InvalidArgument(_))),
+                matches!(
+                    NgramCounter::new(&config),
+                    Err(Error::InvalidArgument { .. })
+                ),
                 "{config:?}"
             );
         }
@@ -915,7 +922,7 @@ mod tests {
         };
         assert!(matches!(
             counter.build(&other),
-            Err(Error::InvalidArgument(_))
+            Err(Error::InvalidArgument { .. })
         ));
         // An empty counter still gives a valid (unigram-only) model.
         let lm = CharLm::from_fst(&counter.build(&LmBuildConfig::default()).unwrap().fst).unwrap();
@@ -984,7 +991,7 @@ mod tests {
         };
         assert!(matches!(
             build_from_files(&missing, &mut |_| {}),
-            Err(Error::Io(_))
+            Err(Error::Io { .. })
         ));
         let bad_fraction = LmBuildJob {
             heldout: 1.0,
@@ -992,7 +999,7 @@ mod tests {
         };
         assert!(matches!(
             build_from_files(&bad_fraction, &mut |_| {}),
-            Err(Error::InvalidArgument(_))
+            Err(Error::InvalidArgument { .. })
         ));
         std::fs::remove_dir_all(&dir).unwrap();
     }

@@ -1,11 +1,16 @@
 //! Language packs: a directory `models/<lang>/` holding `lm.fst` (the character LM, see
 //! [`lm`](super::lm)) and `decoder.json` (a [`BeamConfig`]; missing fields take their defaults).
+//!
+//! `decoder.json` carries a `checksum` over `lm.fst` and itself ([`crate::checksum`]); a pack
+//! whose checksum is missing or does not match is refused, naming the file. After editing
+//! `decoder.json` by hand, reseal it: `python3 scripts/seal.py models/<lang>`.
 
 use std::path::Path;
 use std::sync::Arc;
 
 use super::beam::{BeamConfig, BeamDecoder};
 use super::lm::CharLm;
+use crate::checksum::{self, CHECKSUM_KEY, ChecksumError};
 use crate::error::{Error, Result};
 
 /// Largest `decoder.json` read.
@@ -41,14 +46,19 @@ impl LanguagePack {
     pub fn load(dir: impl AsRef<Path>) -> Result<Self> {
         use std::io::Read;
         let dir = dir.as_ref();
-        let lm = CharLm::load(dir.join(Self::LM_FILE))?;
+        let lm_path = dir.join(Self::LM_FILE);
+        let lm = read_capped(&lm_path, super::lm::MAX_LM_BYTES)?;
         let path = dir.join(Self::CONFIG_FILE);
         let mut text = String::new();
-        std::fs::File::open(&path)?
+        std::fs::File::open(&path)
+            .map_err(|e| Error::io(&path, e))?
             .take(MAX_CONFIG_BYTES)
-            .read_to_string(&mut text)?;
-        let config =
-            parse_config(&text).map_err(|e| Error::Model(format!("{}: {e}", path.display())))?;
+            .read_to_string(&mut text)
+            .map_err(|e| Error::io(&path, e))?;
+        // The checksum in decoder.json covers both files: a mismatch names decoder.json, the
+        // file that vouches for the pair.
+        let config = parse_config(&lm, &text).map_err(|e| e.in_file(&path))?;
+        let lm = CharLm::from_bytes(&lm).map_err(|e| e.in_file(&lm_path))?;
         Ok(LanguagePack {
             lm: Arc::new(lm),
             config,
@@ -57,11 +67,22 @@ impl LanguagePack {
 
     /// A pack from the bytes of `lm.fst` and the text of `decoder.json` (apps that ship the
     /// pack inside their package).
+    /// `decoder_json` must carry the checksum of the pair, as the shipped files do.
     pub fn from_bytes(lm: &[u8], decoder_json: &str) -> Result<Self> {
+        let config = parse_config(lm, decoder_json)?;
         Ok(LanguagePack {
             lm: Arc::new(CharLm::from_bytes(lm)?),
-            config: parse_config(decoder_json)
-                .map_err(|e| Error::Model(format!("{}: {e}", Self::CONFIG_FILE)))?,
+            config,
+        })
+    }
+
+    /// A pack from the bytes of `lm.fst` alone, with the default decoder settings. With no
+    /// `decoder.json` there is no checksum to check: the LM is checked for structure and finite
+    /// weights only.
+    pub fn from_lm_bytes(lm: &[u8]) -> Result<Self> {
+        Ok(LanguagePack {
+            lm: Arc::new(CharLm::from_bytes(lm)?),
+            config: BeamConfig::default(),
         })
     }
 
@@ -71,10 +92,44 @@ impl LanguagePack {
     }
 }
 
-fn parse_config(text: &str) -> std::result::Result<BeamConfig, String> {
-    let config: BeamConfig = serde_json::from_str(text).map_err(|e| e.to_string())?;
-    config.validate().map_err(|e| e.to_string())?;
+/// Reads and checks `decoder.json` (`text`) for `lm`; errors name `decoder.json`.
+fn parse_config(lm: &[u8], text: &str) -> Result<BeamConfig> {
+    let bad = |reason: String| Error::pack(LanguagePack::CONFIG_FILE, reason);
+    let mut value: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(text).map_err(|e| bad(format!("not a JSON object: {e}")))?;
+    let stored = value.remove(CHECKSUM_KEY);
+    let stored = match &stored {
+        None => None,
+        Some(serde_json::Value::String(s)) => Some(s.as_str()),
+        Some(other) => return Err(bad(format!("`{CHECKSUM_KEY}` is {other}, not a string"))),
+    };
+    checksum::verify_decoder_json(lm, text, stored).map_err(|e| match e {
+        ChecksumError::Mismatch { .. } => bad(format!(
+            "{e}; the checksum covers {} and this file",
+            LanguagePack::LM_FILE
+        )),
+        e => bad(e.to_string()),
+    })?;
+    let config: BeamConfig =
+        serde_json::from_value(serde_json::Value::Object(value)).map_err(|e| bad(e.to_string()))?;
+    config.validate().map_err(|e| match e {
+        Error::InvalidArgument { argument, reason } => bad(format!("`{argument}` {reason}")),
+        other => bad(other.to_string()),
+    })?;
     Ok(config)
+}
+
+/// Reads at most `cap` bytes of `path`; a longer file is an error naming it.
+fn read_capped(path: &Path, cap: u64) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(cap + 1).read_to_end(&mut bytes))
+        .map_err(|e| Error::io(path, e))?;
+    if bytes.len() as u64 > cap {
+        return Err(Error::pack(path, format!("larger than {cap} bytes")));
+    }
+    Ok(bytes)
 }
 
 #[cfg(test)]
@@ -167,25 +222,39 @@ mod tests {
     }
 
     #[test]
-    fn a_bad_pack_is_a_model_error() {
+    fn a_bad_pack_is_a_language_pack_error() {
+        use crate::checksum::seal_decoder_json;
         let dir = std::env::temp_dir().join(format!("inkjot-pack-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        std::fs::copy(pack_dir("en").join("lm.fst"), dir.join("lm.fst")).unwrap();
-        std::fs::write(dir.join("decoder.json"), r#"{"beam_width": 0}"#).unwrap();
-        assert!(matches!(LanguagePack::load(&dir), Err(Error::Model(_))));
+        let lm = std::fs::read(pack_dir("en").join("lm.fst")).unwrap();
+        std::fs::write(dir.join("lm.fst"), &lm).unwrap();
+        let sealed = |json: &str| seal_decoder_json(&lm, json).unwrap();
+        let is_pack_error = |r: Result<LanguagePack>| matches!(r, Err(Error::LanguagePack { .. }));
+        std::fs::write(dir.join("decoder.json"), sealed(r#"{"beam_width": 0}"#)).unwrap();
+        assert!(is_pack_error(LanguagePack::load(&dir)));
         std::fs::write(dir.join("decoder.json"), "not json").unwrap();
-        assert!(matches!(LanguagePack::load(&dir), Err(Error::Model(_))));
+        assert!(is_pack_error(LanguagePack::load(&dir)));
         // Missing fields take their defaults.
-        std::fs::write(dir.join("decoder.json"), r#"{"lm_weight": 0.25}"#).unwrap();
+        std::fs::write(dir.join("decoder.json"), sealed(r#"{"lm_weight": 0.25}"#)).unwrap();
         let pack = LanguagePack::load(&dir).unwrap();
         assert_eq!(pack.config.lm_weight, 0.25);
         assert_eq!(pack.config.beam_width, BeamConfig::default().beam_width);
         std::fs::write(dir.join("lm.fst"), b"garbage").unwrap();
-        assert!(matches!(LanguagePack::load(&dir), Err(Error::Model(_))));
-        let lm = std::fs::read(pack_dir("en").join("lm.fst")).unwrap();
-        let pack = LanguagePack::from_bytes(&lm, "{}").unwrap();
+        assert!(is_pack_error(LanguagePack::load(&dir)));
+        let pack = LanguagePack::from_bytes(&lm, &sealed("{}")).unwrap();
         assert_eq!(pack.config, BeamConfig::default());
-        assert!(LanguagePack::from_bytes(&lm, r#"{"nbest": 0}"#).is_err());
+        assert_eq!(
+            LanguagePack::from_lm_bytes(&lm).unwrap().config,
+            pack.config
+        );
+        assert!(LanguagePack::from_bytes(&lm, &sealed(r#"{"nbest": 0}"#)).is_err());
+        // A structurally bad LM that is sealed is refused by the LM check, naming lm.fst.
+        let garbage = b"garbage";
+        let json = seal_decoder_json(garbage, "{}").unwrap();
+        let message = LanguagePack::from_bytes(garbage, &json)
+            .unwrap_err()
+            .to_string();
+        assert!(message.starts_with("lm.fst: "), "{message}");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

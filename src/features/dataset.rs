@@ -97,7 +97,10 @@ impl FeatureSet {
         ];
         let mut tensors = Vec::with_capacity(views.len());
         for (name, view) in views {
-            let view = view.map_err(|e| Error::InvalidArgument(format!("tensor {name}: {e}")))?;
+            let view = view.map_err(|e| Error::Serialize {
+                what: "a feature set",
+                reason: format!("tensor {name}: {e}"),
+            })?;
             tensors.push((name, view));
         }
         let metadata: HashMap<String, String> = [
@@ -109,8 +112,10 @@ impl FeatureSet {
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
         .collect();
-        safetensors::serialize(tensors, &Some(metadata))
-            .map_err(|e| Error::InvalidArgument(format!("cannot serialize features: {e}")))
+        safetensors::serialize(tensors, &Some(metadata)).map_err(|e| Error::Serialize {
+            what: "a feature set",
+            reason: e.to_string(),
+        })
     }
 
     /// Writes the set to `path`.

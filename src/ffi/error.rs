@@ -5,8 +5,8 @@ use std::ffi::{CString, c_char, c_int};
 
 use crate::error::Error;
 
-/// The result of every fallible C function. The values are stable: 2 to 6 are the kinds of the
-/// library's errors (`inkjot::Error::code`), the others are C-only.
+/// The result of every fallible C function. The values are stable (ABI); 2 to 6 report the
+/// library's error kinds (mapped in `src/ffi/error.rs`), the others are C-only.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InkjotStatus {
@@ -36,15 +36,17 @@ pub enum InkjotStatus {
 }
 
 impl InkjotStatus {
-    /// The status for a library error kind.
+    /// The status for a library error kind. No wildcard arm: a new kind must be given its status
+    /// here.
     pub fn from_error(error: &Error) -> Self {
-        match error.code() {
-            2 => InkjotStatus::InvalidArgument,
-            3 => InkjotStatus::InvalidInk,
-            4 => InkjotStatus::Parse,
-            5 => InkjotStatus::Io,
-            6 => InkjotStatus::Model,
-            _ => InkjotStatus::Internal,
+        match error {
+            Error::InvalidArgument { .. } => InkjotStatus::InvalidArgument,
+            Error::Ink(_) | Error::InkAt { .. } => InkjotStatus::InvalidInk,
+            Error::Parse { .. } => InkjotStatus::Parse,
+            Error::Io { .. } => InkjotStatus::Io,
+            Error::Model { .. } | Error::LanguagePack { .. } => InkjotStatus::Model,
+            // Serialization is never on a C path; were it reached, it is inkjot's bug.
+            Error::Serialize { .. } => InkjotStatus::Internal,
         }
     }
 
@@ -197,11 +199,18 @@ mod tests {
 
     #[test]
     fn library_error_kinds_keep_their_codes() {
-        let e = Error::InvalidArgument("x".into());
-        assert_eq!(InkjotStatus::from_error(&e) as i32, e.code());
-        let e = Error::Model("x".into());
-        assert_eq!(InkjotStatus::from_error(&e) as i32, e.code());
-        let e = Error::Io(std::io::Error::other("x"));
-        assert_eq!(InkjotStatus::from_error(&e) as i32, e.code());
+        let cases = [
+            (Error::invalid("nbest", "must be at least 1"), 2),
+            (Error::Ink(crate::error::InkError::NoStrokes), 3),
+            (Error::parse(4, "malformed JSON"), 4),
+            (Error::io("m", std::io::Error::other("x")), 5),
+            (Error::model("x"), 6),
+            (Error::pack("lm.fst", "x"), 6),
+        ];
+        for (error, code) in cases {
+            let status = InkjotStatus::from_error(&error);
+            assert_eq!(status as i32, code, "{error}");
+            assert_eq!(FfiError::from(error).status, status);
+        }
     }
 }

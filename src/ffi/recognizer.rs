@@ -164,11 +164,11 @@ pub unsafe extern "C" fn inkjot_recognizer_new_from_memory(
         let language = if lm.is_empty() {
             None
         } else {
-            // "{}": every decoder setting at its default.
-            Some(LanguagePack::from_bytes(
-                lm,
-                decoder_config.unwrap_or("{}"),
-            )?)
+            Some(match decoder_config {
+                Some(config) => LanguagePack::from_bytes(lm, config)?,
+                // Every decoder setting at its default.
+                None => LanguagePack::from_lm_bytes(lm)?,
+            })
         };
         let recognizer = InkjotRecognizer::new(recognizer, language)?;
         // SAFETY: `out` was checked non-NULL; the caller guarantees it is valid for writes.

@@ -96,9 +96,10 @@ impl Session {
     pub fn new(recognizer: Arc<Recognizer>, area: WritingArea) -> Result<Self> {
         if let WritingArea::Height(h) = area {
             if !(h.is_finite() && h > 0.0) {
-                return Err(Error::InvalidArgument(format!(
-                    "the writing area height must be positive and finite, not {h}"
-                )));
+                return Err(Error::InvalidArgument {
+                    argument: "writing_area",
+                    reason: format!("the height must be positive and finite, not {h}"),
+                });
             }
         }
         Ok(Session {
@@ -288,13 +289,19 @@ impl Session {
     /// session's own area. An empty session gives no candidates.
     pub fn recognize(&mut self, options: &RecognizeOptions) -> Result<Recognition> {
         if options.writing_area != WritingArea::Auto && options.writing_area != self.area {
-            return Err(Error::InvalidArgument(format!(
-                "the options' writing area {:?} differs from the session's {:?}",
-                options.writing_area, self.area
-            )));
+            return Err(Error::InvalidArgument {
+                argument: "writing_area",
+                reason: format!(
+                    "the options' writing area {:?} differs from the session's {:?}",
+                    options.writing_area, self.area
+                ),
+            });
         }
         if options.nbest == 0 {
-            return Err(Error::InvalidArgument("nbest must be at least 1".into()));
+            return Err(Error::InvalidArgument {
+                argument: "nbest",
+                reason: "must be at least 1".into(),
+            });
         }
         let features = self.features();
         if features.is_empty() {

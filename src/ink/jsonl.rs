@@ -168,7 +168,7 @@ impl<R: BufRead> Iterator for JsonlReader<R> {
                 Ok(true) => {}
                 Err(e) => {
                     self.failed = true;
-                    return Some(Err(Error::Io(e)));
+                    return Some(Err(Error::from(e)));
                 }
             }
             self.line_number += 1;

@@ -49,12 +49,7 @@ pub fn read_ink_file(
     let input: Box<dyn Read> = if path.as_os_str() == "-" {
         Box::new(std::io::stdin())
     } else {
-        Box::new(File::open(path).map_err(|e| {
-            Error::Io(std::io::Error::new(
-                e.kind(),
-                format!("{}: {e}", path.display()),
-            ))
-        })?)
+        Box::new(File::open(path).map_err(|e| Error::io(path, e))?)
     };
     read_ink(input, &path.display().to_string(), limits)
 }

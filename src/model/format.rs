@@ -3,12 +3,15 @@
 //! Metadata (all strings): `format` = `inkjot-model`, `version` = `1`, `alphabet` (JSON list,
 //! index 0 = "" the CTC blank), `arch` (JSON `{"type": "bi-qrnn", "layers", "hidden", "kernel",
 //! "input_dim"}`), `feature_mean` and `feature_std` (JSON lists of `input_dim` numbers),
-//! `quantization` (`none` or `int8-per-channel`).
+//! `quantization` (`none` or `int8-per-channel`), and `checksum` (`crc32:` + 8 hex digits, see
+//! [`crate::checksum`]: it covers the whole file, so a damaged byte anywhere is refused; a file
+//! without one is refused too).
 //!
 //! Tensors, for layer `l` and direction `d` ∈ {`fwd`, `bwd`}: `qrnn.{l}.{d}.weight` F32
 //! `[3H, K·D]` (or `.weight_q` I8 `[3H, K·D]` + `.weight_scale` F32 `[3H]`) and `qrnn.{l}.{d}.bias`
 //! F32 `[3H]`; then `out.weight` (or `out.weight_q` + `out.weight_scale`) `[C, 2H]` and `out.bias`
-//! `[C]`. D is `input_dim` for layer 0 and 2H above it.
+//! `[C]`. D is `input_dim` for layer 0 and 2H above it. Every f32 value must be finite and every
+//! scale positive; errors name the tensor.
 
 use std::collections::HashMap;
 
@@ -17,7 +20,7 @@ use safetensors::tensor::Dtype;
 use serde::Deserialize;
 
 use super::kernels::{Dense, Weights};
-use crate::error::{Error, Result};
+use crate::error::{Error, Num, Result};
 use crate::features::{FEATURE_DIM, PAPER_FEATURE_DIM};
 
 /// The only model format version this build reads.
@@ -73,10 +76,11 @@ pub struct ModelParts {
 
 /// Parses and validates model bytes.
 pub fn parse(bytes: &[u8]) -> Result<ModelParts> {
-    let bad = |m: String| Error::Model(m);
+    let bad = |m: String| Error::model(m);
     let (_, meta) = SafeTensors::read_metadata(bytes)
         .map_err(|e| bad(format!("not a safetensors file: {e}")))?;
     let metadata = meta.metadata().clone().unwrap_or_default();
+    crate::checksum::verify_safetensors(bytes).map_err(|e| bad(e.to_string()))?;
     let get = |key: &str| {
         metadata
             .get(key)
@@ -131,6 +135,9 @@ pub fn parse(bytes: &[u8]) -> Result<ModelParts> {
     }
     let alphabet: Vec<String> =
         serde_json::from_str(get("alphabet")?).map_err(|e| bad(format!("bad `alphabet`: {e}")))?;
+    if let Some(i) = alphabet.iter().skip(1).position(String::is_empty) {
+        return Err(bad(format!("`alphabet` entry {} is empty", i + 1)));
+    }
     if alphabet.len() < 2 || alphabet.len() > MAX_SYMBOLS {
         return Err(bad(format!(
             "alphabet of {} symbols (2..={MAX_SYMBOLS} allowed)",
@@ -175,9 +182,9 @@ pub fn parse(bytes: &[u8]) -> Result<ModelParts> {
 
 fn float_list(text: &str, key: &str, len: usize) -> Result<Vec<f32>> {
     let values: Vec<f32> =
-        serde_json::from_str(text).map_err(|e| Error::Model(format!("bad `{key}`: {e}")))?;
+        serde_json::from_str(text).map_err(|e| Error::model(format!("bad `{key}`: {e}")))?;
     if values.len() != len || values.iter().any(|v| !v.is_finite()) {
-        return Err(Error::Model(format!(
+        return Err(Error::model(format!(
             "`{key}` must hold {len} finite numbers"
         )));
     }
@@ -203,9 +210,14 @@ fn dense(tensors: &SafeTensors, prefix: &str, rows: usize, cols: usize) -> Resul
             Dtype::F32,
             &[rows],
         )?);
-        if scale.iter().any(|s| !s.is_finite() || *s < 0.0) {
-            return Err(Error::Model(format!(
-                "{prefix}.weight_scale has invalid values"
+        if let Some((i, s)) = scale
+            .iter()
+            .enumerate()
+            .find(|(_, s)| !(s.is_finite() && **s > 0.0))
+        {
+            return Err(Error::model(format!(
+                "tensor `{prefix}.weight_scale`: row {i} has scale {} (scales must be positive and finite)",
+                Num(f64::from(*s))
             )));
         }
         Weights::Int8 {
@@ -219,11 +231,7 @@ fn dense(tensors: &SafeTensors, prefix: &str, rows: usize, cols: usize) -> Resul
             Dtype::F32,
             &[rows, cols],
         )?);
-        if w.iter().any(|v| !v.is_finite()) {
-            return Err(Error::Model(format!(
-                "{prefix}.weight has non-finite values"
-            )));
-        }
+        check_finite(&w, &format!("{prefix}.weight"))?;
         Weights::F32(w)
     };
     let bias = f32s(&tensor(
@@ -232,6 +240,7 @@ fn dense(tensors: &SafeTensors, prefix: &str, rows: usize, cols: usize) -> Resul
         Dtype::F32,
         &[rows],
     )?);
+    check_finite(&bias, &format!("{prefix}.bias"))?;
     Ok(Dense {
         rows,
         cols,
@@ -240,12 +249,21 @@ fn dense(tensors: &SafeTensors, prefix: &str, rows: usize, cols: usize) -> Resul
     })
 }
 
+fn check_finite(values: &[f32], name: &str) -> Result<()> {
+    match values.iter().enumerate().find(|(_, v)| !v.is_finite()) {
+        Some((i, v)) => Err(Error::model(format!(
+            "tensor `{name}`: value {i} is {v} (all values must be finite)"
+        ))),
+        None => Ok(()),
+    }
+}
+
 fn tensor(tensors: &SafeTensors, name: &str, dtype: Dtype, shape: &[usize]) -> Result<Vec<u8>> {
     let view = tensors
         .tensor(name)
-        .map_err(|_| Error::Model(format!("tensor `{name}` is missing")))?;
+        .map_err(|_| Error::model(format!("tensor `{name}` is missing")))?;
     if view.dtype() != dtype || view.shape() != shape {
-        return Err(Error::Model(format!(
+        return Err(Error::model(format!(
             "tensor `{name}` is {:?} {:?}, expected {dtype:?} {shape:?}",
             view.dtype(),
             view.shape()

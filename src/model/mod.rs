@@ -57,13 +57,8 @@ impl Model {
 
     /// Reads and validates a model file.
     pub fn load(path: &Path) -> Result<Model> {
-        let bytes = std::fs::read(path).map_err(|e| {
-            Error::Io(std::io::Error::new(
-                e.kind(),
-                format!("{}: {e}", path.display()),
-            ))
-        })?;
-        Model::from_bytes(&bytes)
+        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        Model::from_bytes(&bytes).map_err(|e| e.in_file(path))
     }
 
     /// The output symbols; index 0 is the CTC blank ("").
@@ -202,7 +197,8 @@ mod tests {
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
         .collect();
-        safetensors::serialize(views, &Some(metadata)).unwrap()
+        let bytes = safetensors::serialize(views, &Some(metadata)).unwrap();
+        crate::checksum::seal_safetensors(&bytes).unwrap()
     }
 
     /// Layer-0 weight of the paper-feature model at (row, column of `KERNEL * PAPER_FEATURE_DIM`).

@@ -8,7 +8,9 @@ int8 file:  every `X.weight` is replaced by `X.weight_q` (I8, same shape) and
             A row that is all zero gets scale 1.0 (q = 0).
 metadata:   format=inkjot-model, version=1, alphabet (JSON list, [0] = "" = CTC blank),
             arch (JSON {type, layers, hidden, kernel, input_dim}), feature_mean / feature_std
-            (JSON lists of input_dim floats), quantization (none | int8-per-channel), valid_cer, trained;
+            (JSON lists of input_dim floats), quantization (none | int8-per-channel), valid_cer, trained,
+            checksum ("crc32:" + 8 hex digits: zlib.crc32 of the whole file with those digits written
+            as 00000000; see src/checksum.rs and scripts/seal.py. Rust refuses a file without one);
             extra (not read by the Rust code): feature_names (comma list of the input_dim features
             read, from the training files), valid_cer_word, valid_wer_word, valid_n.
 """
@@ -17,6 +19,8 @@ from __future__ import annotations
 
 import json
 import os
+import struct
+import zlib
 
 import numpy as np
 import torch
@@ -85,8 +89,29 @@ def save_model(model: BiQRNN, alphabet, path: str, quantization: str = "none", v
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     tmp = path + ".tmp"
     save_file(tensors, tmp, metadata=build_metadata(model, alphabet, quantization, valid_cer, trained, extra))
+    seal_file(tmp)
     os.replace(tmp, path)
     return path
+
+
+CHECKSUM_ZERO = "crc32:00000000"
+
+
+def seal_file(path: str) -> None:
+    """Sets the metadata `checksum` (the twin of scripts/seal.py and src/checksum.rs): the header is
+    rewritten sorted and space-padded, the tensor bytes are kept; the CRC-32 covers the whole file."""
+    with open(path, "rb") as f:
+        data = f.read()
+    (n,) = struct.unpack("<Q", data[:8])
+    header = json.loads(data[8 : 8 + n])
+    header.setdefault("__metadata__", {})["checksum"] = CHECKSUM_ZERO
+    text = json.dumps(header, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    text += b" " * (-len(text) % 8)
+    out = bytearray(struct.pack("<Q", len(text)) + text + data[8 + n :])
+    at = out.index(CHECKSUM_ZERO.encode()) + len("crc32:")
+    out[at : at + 8] = b"%08x" % zlib.crc32(out)
+    with open(path, "wb") as f:
+        f.write(out)
 
 
 def read_metadata(path: str) -> dict[str, str]:

@@ -156,8 +156,8 @@ impl RecognizerArgs {
             (None, Some(env)) => PathBuf::from(env),
             (None, None) => PathBuf::from(SHIPPED_MODEL),
         };
-        let mut recognizer = Recognizer::from_file(&path)
-            .with_context(|| format!("cannot load model {}", path.display()))?;
+        let mut recognizer =
+            Recognizer::from_file(&path).map_err(|e| about(e, &path, "cannot load the model"))?;
         if !self.no_lm {
             let dir = if Path::new(&self.lang).is_dir() {
                 PathBuf::from(&self.lang)
@@ -172,7 +172,7 @@ impl RecognizerArgs {
                 bail!("--lang must be a language code or a pack directory");
             };
             let mut pack = LanguagePack::load(&dir)
-                .with_context(|| format!("cannot load language pack {}", dir.display()))?;
+                .map_err(|e| about(e, &dir, "cannot load the language pack"))?;
             if let Some(v) = self.beam_width {
                 pack.config.beam_width = v;
             }
@@ -274,8 +274,18 @@ fn main() {
 }
 
 fn open(path: &Path) -> anyhow::Result<Box<dyn Iterator<Item = inkjot::Result<InkRecord>>>> {
-    read_ink_file(path, InkLimits::default())
-        .with_context(|| format!("cannot read {}", path.display()))
+    read_ink_file(path, InkLimits::default()).map_err(|e| about(e, path, "cannot read"))
+}
+
+/// `error` with `what` in front, and `path` unless the error already names it (so a path is
+/// printed once).
+fn about(error: inkjot::Error, path: &Path, what: &str) -> anyhow::Error {
+    let path = path.display().to_string();
+    if error.to_string().contains(&path) {
+        anyhow::Error::new(error).context(what.to_string())
+    } else {
+        anyhow::Error::new(error).context(format!("{what} {path}"))
+    }
 }
 
 fn cmd_fit(input: &Path, summary: bool, features: FeatureArgs) -> anyhow::Result<()> {
@@ -655,8 +665,7 @@ fn cmd_lm(command: LmCommand) -> anyhow::Result<()> {
             println!("{}", serde_json::to_string(&report)?);
         }
         LmCommand::Eval { lm, words } => {
-            let model =
-                CharLm::load(&lm).with_context(|| format!("cannot load {}", lm.display()))?;
+            let model = CharLm::load(&lm).map_err(|e| about(e, &lm, "cannot load the LM"))?;
             let list = lm_build::read_word_counts(&words)?;
             let by_count = model.perplexity(list.iter().map(|(w, c)| (w.as_str(), *c)));
             let by_type = model.perplexity(list.iter().map(|(w, _)| (w.as_str(), 1.0)));

@@ -1,8 +1,12 @@
 //! `inkjot serve`: a local web page to write on, recognized as you write.
 //!
-//! A small HTTP/1.1 server on `std::net` with a fixed pool of worker threads; every response
-//! closes its connection. Requests are bounded (head size, body size, an overall deadline and
-//! socket timeouts), bad requests get a 4xx answer and a panic while answering becomes a 500.
+//! A small HTTP/1.1 server on `std::net`; every response closes its connection. Each accepted
+//! connection is read by its own short-lived reader thread (at most [`MAX_READERS`] at once),
+//! under a per-connection read deadline (`--request-deadline`, every socket read bounded by what
+//! is left of it); only complete requests reach the fixed pool of worker threads, so clients that
+//! send a byte a second hold a reader, never a worker. Requests are bounded (head size, body size,
+//! the deadline, write timeouts), bad requests get a 4xx answer and a panic while answering becomes
+//! a 500.
 //!
 //! Routes:
 //!
@@ -16,7 +20,8 @@ use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
-use std::sync::mpsc::{Receiver, TrySendError, sync_channel};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -47,6 +52,9 @@ pub struct ServeArgs {
     /// Do not log requests to standard error.
     #[arg(long)]
     quiet: bool,
+    /// Seconds a client has to send its whole request (head and body) before it is answered 408.
+    #[arg(long, default_value_t = 10.0)]
+    request_deadline: f64,
 }
 
 const INDEX_HTML: &str = include_str!("web/index.html");
@@ -56,12 +64,16 @@ const STYLE_CSS: &str = include_str!("web/style.css");
 /// Largest request head (request line and headers), in bytes.
 const MAX_HEAD_BYTES: usize = 16 << 10;
 /// Largest request body, in bytes.
-const MAX_BODY_BYTES: usize = 4 << 20;
-/// Timeout of each read or write on a connection.
+const MAX_BODY_BYTES: u64 = 4 << 20;
+/// Timeout of each write on a connection.
 const IO_TIMEOUT: Duration = Duration::from_secs(10);
-/// Time allowed to receive a whole request.
-const REQUEST_DEADLINE: Duration = Duration::from_secs(30);
-/// Connections accepted but not yet picked up by a worker; more are answered 503.
+/// Connections being read at once; more are answered 503.
+const MAX_READERS: usize = 256;
+/// Stack of a reader thread (it holds a 4 KiB chunk; the request itself is on the heap).
+const READER_STACK: usize = 128 << 10;
+/// Longest time spent draining unread request bytes after answering.
+const DRAIN_DEADLINE: Duration = Duration::from_millis(300);
+/// Complete requests waiting for a worker; more are answered 503.
 const QUEUE: usize = 64;
 /// Most candidates a request may ask for.
 const NBEST_MAX: usize = 10;
@@ -90,6 +102,10 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<()> {
     if !(1..=64).contains(&args.threads) {
         bail!("--threads must be 1 to 64");
     }
+    if !(args.request_deadline.is_finite() && (0.1..=3600.0).contains(&args.request_deadline)) {
+        bail!("--request-deadline must be 0.1 to 3600 seconds");
+    }
+    let deadline = Duration::from_secs_f64(args.request_deadline);
     let app = Arc::new(load(args)?);
     let listener =
         TcpListener::bind(args.addr).with_context(|| format!("cannot listen on {}", args.addr))?;
@@ -100,7 +116,7 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<()> {
         app.model_name,
         codes.join(", ")
     );
-    let (sender, receiver) = sync_channel::<TcpStream>(QUEUE);
+    let (sender, receiver) = sync_channel::<Job>(QUEUE);
     let receiver = Arc::new(Mutex::new(receiver));
     for i in 0..args.threads {
         let (app, receiver) = (Arc::clone(&app), Arc::clone(&receiver));
@@ -108,16 +124,29 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<()> {
             .name(format!("inkjot-serve-{i}"))
             .spawn(move || worker(&app, &receiver))?;
     }
+    let readers = Arc::new(AtomicUsize::new(0));
     for stream in listener.incoming() {
         match stream {
-            Ok(stream) => match sender.try_send(stream) {
-                Ok(()) => {}
-                Err(TrySendError::Full(mut stream)) => {
-                    let _ = stream.set_write_timeout(Some(Duration::from_secs(1)));
-                    let _ = write_response(&mut stream, false, &Response::error(503, "busy"));
+            Ok(mut stream) => {
+                if readers.fetch_add(1, Ordering::SeqCst) >= MAX_READERS {
+                    readers.fetch_sub(1, Ordering::SeqCst);
+                    busy(&mut stream);
+                    continue;
                 }
-                Err(TrySendError::Disconnected(_)) => bail!("all worker threads stopped"),
-            },
+                let reader = Reader {
+                    sender: sender.clone(),
+                    count: Arc::clone(&readers),
+                    quiet: app.quiet,
+                };
+                let spawned = std::thread::Builder::new()
+                    .name("inkjot-serve-read".into())
+                    .stack_size(READER_STACK)
+                    .spawn(move || reader.run(stream, deadline));
+                if let Err(e) = spawned {
+                    // The closure (and with it the stream and the count) was dropped.
+                    eprintln!("inkjot serve: cannot start a reader thread: {e}");
+                }
+            }
             Err(e) => {
                 // Out of file descriptors or a connection reset before accept: wait a little.
                 eprintln!("inkjot serve: accept failed: {e}");
@@ -153,7 +182,7 @@ fn load(args: &ServeArgs) -> anyhow::Result<App> {
                 continue;
             }
             let pack = LanguagePack::load(&dir)
-                .with_context(|| format!("cannot load language pack {}", dir.display()))?;
+                .map_err(|e| super::about(e, &dir, "cannot load the language pack"))?;
             let recognizer = Recognizer::from_bytes(&bytes)?.with_language_pack(&pack)?;
             languages.push((code, recognizer));
         }
@@ -181,15 +210,82 @@ fn is_language_code(code: &str) -> bool {
         && code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
 }
 
-fn worker(app: &App, receiver: &Mutex<Receiver<TcpStream>>) {
+/// A connection whose request has been read, for a worker.
+struct Job {
+    stream: TcpStream,
+    request: Request,
+    /// When the connection was accepted.
+    begin: Instant,
+}
+
+/// Reads one connection's request, then queues it for the workers (or answers an error itself).
+struct Reader {
+    sender: SyncSender<Job>,
+    /// Readers running; decremented when this one is dropped.
+    count: Arc<AtomicUsize>,
+    quiet: bool,
+}
+
+impl Drop for Reader {
+    fn drop(&mut self) {
+        self.count.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+impl Reader {
+    fn run(self, mut stream: TcpStream, deadline: Duration) {
+        let begin = Instant::now();
+        let _ = stream.set_write_timeout(Some(IO_TIMEOUT));
+        let _ = stream.set_nodelay(true);
+        let (line, status) = match read_request(&mut stream, deadline) {
+            Ok(request) => match self.sender.try_send(Job {
+                stream,
+                request,
+                begin,
+            }) {
+                Ok(()) => return,
+                Err(TrySendError::Full(job) | TrySendError::Disconnected(job)) => {
+                    let mut stream = job.stream;
+                    busy(&mut stream);
+                    (format!("{} {}", job.request.method, job.request.path), 503)
+                }
+            },
+            Err(RequestError::Closed) => return,
+            Err(RequestError::Http(status, message)) => {
+                let _ = write_response(&mut stream, false, &Response::error(status, &message));
+                finish(&mut stream);
+                ("(bad request)".to_string(), status)
+            }
+        };
+        if !self.quiet {
+            eprintln!(
+                "inkjot serve: {line} {status} {:.1} ms",
+                begin.elapsed().as_secs_f64() * 1e3
+            );
+        }
+    }
+}
+
+/// Answers 503 quickly (a short write timeout: a busy server does not wait on the client).
+fn busy(stream: &mut TcpStream) {
+    let _ = stream.set_write_timeout(Some(Duration::from_secs(1)));
+    let _ = write_response(stream, false, &Response::error(503, "busy"));
+}
+
+fn worker(app: &App, receiver: &Mutex<Receiver<Job>>) {
     loop {
         let next = receiver.lock().unwrap_or_else(|e| e.into_inner()).recv();
-        let Ok(mut stream) = next else {
+        let Ok(Job {
+            mut stream,
+            request,
+            begin,
+        }) = next
+        else {
             return;
         };
-        let begin = Instant::now();
-        let outcome =
-            std::panic::catch_unwind(AssertUnwindSafe(|| serve_connection(app, &mut stream)));
+        let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            serve_request(app, &mut stream, &request)
+        }));
         let (line, status) = match outcome {
             Ok(done) => done,
             Err(_) => {
@@ -207,25 +303,11 @@ fn worker(app: &App, receiver: &Mutex<Receiver<TcpStream>>) {
     }
 }
 
-/// Answers one request on `stream`; returns the request line (for the log) and the status.
-fn serve_connection(app: &App, stream: &mut TcpStream) -> (String, u16) {
-    let _ = stream.set_read_timeout(Some(IO_TIMEOUT));
-    let _ = stream.set_write_timeout(Some(IO_TIMEOUT));
-    let _ = stream.set_nodelay(true);
-    let (line, head_only, response) = match read_request(stream) {
-        Ok(request) => {
-            let line = format!("{} {}", request.method, request.path);
-            let head_only = request.method == "HEAD";
-            (line, head_only, route(app, &request))
-        }
-        Err(RequestError::Closed) => return ("(closed)".to_string(), 0),
-        Err(RequestError::Http(status, message)) => (
-            "(bad request)".to_string(),
-            false,
-            Response::error(status, &message),
-        ),
-    };
-    let _ = write_response(stream, head_only, &response);
+/// Answers `request` on `stream`; returns the request line (for the log) and the status.
+fn serve_request(app: &App, stream: &mut TcpStream, request: &Request) -> (String, u16) {
+    let line = format!("{} {}", request.method, request.path);
+    let response = route(app, request);
+    let _ = write_response(stream, request.method == "HEAD", &response);
     (line, response.status)
 }
 
@@ -233,10 +315,15 @@ fn serve_connection(app: &App, stream: &mut TcpStream) -> (String, u16) {
 /// do not turn the close into a reset that could lose the response.
 fn finish(stream: &mut TcpStream) {
     let _ = stream.shutdown(Shutdown::Write);
-    let _ = stream.set_read_timeout(Some(Duration::from_millis(200)));
+    let stop = Instant::now() + DRAIN_DEADLINE;
     let mut sink = [0u8; 4096];
     let mut drained = 0;
     while drained < 256 << 10 {
+        let left = stop.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            break;
+        }
+        let _ = stream.set_read_timeout(Some(left));
         match stream.read(&mut sink) {
             Ok(0) | Err(_) => break,
             Ok(n) => drained += n,
@@ -266,10 +353,24 @@ fn bad(status: u16, message: impl Into<String>) -> RequestError {
     RequestError::Http(status, message.into())
 }
 
+/// A connection whose reads can be bounded in time.
+trait Connection: Read + Write {
+    /// Makes the next reads give up after `left` (never zero).
+    fn limit_reads(&mut self, left: Duration);
+}
+
+impl Connection for TcpStream {
+    fn limit_reads(&mut self, left: Duration) {
+        let _ = self.set_read_timeout(Some(left.max(Duration::from_millis(1))));
+    }
+}
+
 /// Reads one request: head up to [`MAX_HEAD_BYTES`], body (by `Content-Length`) up to
-/// [`MAX_BODY_BYTES`], all within [`REQUEST_DEADLINE`].
-fn read_request(stream: &mut (impl Read + Write)) -> Result<Request, RequestError> {
-    let deadline = Instant::now() + REQUEST_DEADLINE;
+/// [`MAX_BODY_BYTES`], all within `within` of the call: every read waits at most for what is
+/// left of that deadline, so a client sending a byte a second is cut off on time.
+fn read_request(stream: &mut impl Connection, within: Duration) -> Result<Request, RequestError> {
+    let deadline = Instant::now() + within;
+    let left = || deadline.saturating_duration_since(Instant::now());
     let mut buffer = Vec::with_capacity(4096);
     let mut chunk = [0u8; 4096];
     let head_end = loop {
@@ -279,9 +380,10 @@ fn read_request(stream: &mut (impl Read + Write)) -> Result<Request, RequestErro
         if buffer.len() > MAX_HEAD_BYTES {
             return Err(bad(431, "request head too large"));
         }
-        if Instant::now() > deadline {
+        if left().is_zero() {
             return Err(bad(408, "request timeout"));
         }
+        stream.limit_reads(left());
         match stream.read(&mut chunk) {
             Ok(0) if buffer.is_empty() => return Err(RequestError::Closed),
             Ok(0) => return Err(bad(400, "incomplete request")),
@@ -309,7 +411,7 @@ fn read_request(stream: &mut (impl Read + Write)) -> Result<Request, RequestErro
     if method.is_empty() || !method.bytes().all(|b| b.is_ascii_uppercase()) {
         return Err(bad(400, "malformed method"));
     }
-    let mut content_length: Option<usize> = None;
+    let mut content_length: Option<u64> = None;
     let mut expect_continue = false;
     for line in lines {
         let Some((name, value)) = line.split_once(':') else {
@@ -318,7 +420,9 @@ fn read_request(stream: &mut (impl Read + Write)) -> Result<Request, RequestErro
         let value = value.trim();
         match name.to_ascii_lowercase().as_str() {
             "content-length" => {
-                let n: usize = value.parse().map_err(|_| bad(400, "bad Content-Length"))?;
+                // u64, not usize: a length over 4 GiB is "too large" (413) on 32-bit targets
+                // too, not "malformed".
+                let n: u64 = value.parse().map_err(|_| bad(400, "bad Content-Length"))?;
                 if content_length.is_some_and(|m| m != n) {
                     return Err(bad(400, "conflicting Content-Length"));
                 }
@@ -339,15 +443,18 @@ fn read_request(stream: &mut (impl Read + Write)) -> Result<Request, RequestErro
     if length > MAX_BODY_BYTES {
         return Err(bad(413, format!("body larger than {MAX_BODY_BYTES} bytes")));
     }
+    // At most MAX_BODY_BYTES, so it fits in usize everywhere.
+    let length = usize::try_from(length).map_err(|_| bad(413, "body too large"))?;
     if expect_continue && length > 0 {
         let _ = stream.write_all(b"HTTP/1.1 100 Continue\r\n\r\n");
     }
     let mut body = buffer.split_off(head_end + 4);
     body.truncate(length);
     while body.len() < length {
-        if Instant::now() > deadline {
+        if left().is_zero() {
             return Err(bad(408, "request timeout"));
         }
+        stream.limit_reads(left());
         let want = (length - body.len()).min(chunk.len());
         match stream.read(&mut chunk[..want]) {
             Ok(0) => return Err(bad(400, "incomplete body")),
@@ -586,12 +693,16 @@ mod tests {
         }
     }
 
+    impl Connection for Fake {
+        fn limit_reads(&mut self, _left: Duration) {}
+    }
+
     fn parse(raw: &[u8]) -> (Result<Request, RequestError>, Vec<u8>) {
         let mut fake = Fake {
             input: std::io::Cursor::new(raw.to_vec()),
             output: Vec::new(),
         };
-        (read_request(&mut fake), fake.output)
+        (read_request(&mut fake, Duration::from_secs(5)), fake.output)
     }
 
     fn status(result: Result<Request, RequestError>) -> u16 {
