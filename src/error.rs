@@ -128,13 +128,21 @@ pub enum Error {
     /// An argument is out of its documented range.
     #[error("invalid argument: {0}")]
     InvalidArgument(String),
+    /// More or fewer candidates were asked for than allowed (1 to `MAX_NBEST`).
+    #[error("invalid argument: nbest must be 1 to {max}, not {nbest}")]
+    NbestOutOfRange {
+        /// The number asked for.
+        nbest: usize,
+        /// The limit, [`crate::recognizer::MAX_NBEST`].
+        max: usize,
+    },
 }
 
 impl Error {
     /// Stable numeric code of this error's kind, as used by the C ABI.
     pub fn code(&self) -> i32 {
         match self {
-            Error::InvalidArgument(_) => 2,
+            Error::InvalidArgument(_) | Error::NbestOutOfRange { .. } => 2,
             Error::Ink(_) | Error::InkAt { .. } => 3,
             Error::Parse { .. } => 4,
             Error::Io(_) => 5,

@@ -13,6 +13,7 @@
 //! - [`model`]: the network file format, kernels and forward pass.
 //! - [`decode`]: CTC decoding of the network's output into candidates.
 //! - [`recognizer`]: the facade that runs the whole pipeline.
+//! - [`models`]: where the model and language packs come from ([`Models`]).
 //! - [`metrics`]: character and word error rates for evaluation.
 //! - [`render`]: SVG pictures of inks and their curves.
 //! - [`error`]: the error type shared by every stage.
@@ -25,8 +26,14 @@ pub mod ffi;
 pub mod ink;
 pub mod metrics;
 pub mod model;
+pub mod models;
 pub mod recognizer;
 pub mod render;
 
+pub use decode::{Candidate, LanguagePack};
 pub use error::{Error, InkError, Result};
-pub use recognizer::{Recognition, RecognizeOptions, Recognizer};
+pub use features::WritingArea;
+pub use ink::{Ink, InkLimits, InkRecord, Point, Stroke};
+pub use model::Model;
+pub use models::Models;
+pub use recognizer::{MAX_NBEST, Recognition, RecognizeOptions, Recognizer};

@@ -23,10 +23,7 @@ fn committed_header_is_the_generated_one() {
             .lines()
             .zip(GENERATED.lines())
             .position(|(a, b)| a != b)
-            .map_or_else(
-                || committed.lines().count().min(GENERATED.lines().count()),
-                |i| i,
-            );
+            .unwrap_or_else(|| committed.lines().count().min(GENERATED.lines().count()));
         panic!(
             "{} differs from the header generated from src/ffi/ (first at line {}); \
              regenerate it with `INKJOT_BLESS_HEADER=1 cargo test --release --test header` \
