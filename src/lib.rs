@@ -10,7 +10,8 @@
 //!
 //! - [`ink`]: the ink types, validation and file readers (JSON Lines, InkML).
 //! - [`features`]: normalization, cubic Bézier fitting in (x, y, t) and the per-curve features.
-//! - [`model`]: the network file format, kernels and forward pass.
+//! - [`model`]: the network: loading and validating a model file, the forward pass (kernels and
+//!   the file format stay inside the crate).
 //! - [`decode`]: CTC decoding of the network's output into candidates.
 //! - [`recognizer`]: the facade that runs the whole pipeline.
 //! - [`models`]: where the model and language packs come from ([`Models`]).
@@ -18,10 +19,13 @@
 //! - [`render`]: SVG pictures of inks and their curves.
 //! - [`error`]: the error type shared by every stage.
 #![deny(missing_docs)]
+// `unsafe` only in the C ABI (`ffi`) and the SIMD kernels (`model::kernels`), each with an allow.
+#![deny(unsafe_code)]
 
 pub mod decode;
 pub mod error;
 pub mod features;
+#[allow(unsafe_code)] // the C ABI: raw pointers from callers; each block has a SAFETY comment
 pub mod ffi;
 pub mod ink;
 pub mod metrics;

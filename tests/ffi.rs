@@ -606,10 +606,8 @@ fn stream_with(
             assert_eq!(s, InkjotStatus::Ok, "{}", last_error());
         }
         // SAFETY: as above.
-        assert_eq!(
-            unsafe { inkjot_session_end_stroke(session) },
-            InkjotStatus::Ok
-        );
+        let s = unsafe { inkjot_session_end_stroke(session) };
+        assert_eq!(s, InkjotStatus::Ok);
         let mut out = null_mut();
         // SAFETY: as above; `out` is valid for writes.
         let s = unsafe { inkjot_session_candidates(session, options, &mut out) };
