@@ -18,6 +18,29 @@
 //! - [`metrics`]: character and word error rates for evaluation.
 //! - [`render`]: SVG pictures of inks and their curves.
 //! - [`error`]: the error type shared by every stage.
+//!
+//! # Example
+//!
+//! What an app needs is re-exported here: [`Models`] resolves the model and a language pack (one
+//! model shared by every recognizer made from it), [`Ink`] validates strokes, and a
+//! [`Recognizer`] returns ranked [`Candidate`]s.
+//!
+//! ```
+//! use inkjot::{Ink, InkLimits, Models, RecognizeOptions};
+//! let models = Models::from_path(concat!(env!("CARGO_MANIFEST_DIR"), "/models").as_ref())?;
+//! let recognizer = models.recognizer(Some("en"))?;
+//! // One stroke: x, y and (optional) time per point.
+//! let ink = Ink::from_channels(
+//!     vec![(vec![0.0, 2.0, 4.0, 6.0], vec![0.0, 30.0, 30.0, 0.0], None)],
+//!     &InkLimits::default(),
+//! )?;
+//! let result = recognizer.recognize(&ink, &RecognizeOptions::default())?;
+//! assert!((1..=inkjot::MAX_NBEST).contains(&result.candidates.len()));
+//! // With a language pack, scores are log-shares of the list: they sum to 1.
+//! let total: f32 = result.candidates.iter().map(|c| c.score.exp()).sum();
+//! assert!((total - 1.0).abs() < 1e-3);
+//! # Ok::<(), inkjot::Error>(())
+//! ```
 #![deny(missing_docs)]
 // `unsafe` only in the C ABI (`ffi`) and the SIMD kernels (`model::kernels`), each with an allow.
 #![deny(unsafe_code)]
