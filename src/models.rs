@@ -330,6 +330,23 @@ mod tests {
     }
 
     #[test]
+    fn recognizer_from_dir_goes_through_the_resolver() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("models");
+        assert!(
+            Recognizer::from_dir(&dir, Some("en"))
+                .unwrap()
+                .has_language_model()
+        );
+        assert!(
+            !Recognizer::from_dir(&dir, None)
+                .unwrap()
+                .has_language_model()
+        );
+        let err = Recognizer::from_dir(&dir, Some("EN")).unwrap_err();
+        assert!(matches!(err, Error::InvalidArgument(_)), "{err}");
+    }
+
+    #[test]
     fn a_model_file_path_looks_up_packs_beside_it() {
         let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("models/recognizer-int8.safetensors");
         let models = Models::from_path(&file).unwrap();
