@@ -16,14 +16,9 @@ mkdir -p "$OUT"
 echo "== cargo build --release --lib"
 cargo build --release --lib
 
-if [ "${CI:-}" = true ] && git rev-parse --git-dir >/dev/null 2>&1; then
-  echo "== the committed header is current"
-  if [ -n "$(git status --porcelain -- include/)" ]; then
-    git status --porcelain -- include/
-    git diff -- include/ | head -50
-    echo "include/inkjot.h differs from the generated one: build, then commit it" >&2
-    exit 1
-  fi
+if [ "${CI:-}" = true ]; then
+  echo "== the committed header is the generated one (build.rs writes it to OUT_DIR)"
+  cargo test --release --test header
 fi
 
 echo "== the header compiles as C99 and as C++"

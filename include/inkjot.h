@@ -143,15 +143,16 @@ const char *inkjot_status_name(int status);
 // "recognizer-int8.safetensors", with an optional language.
 //
 // - `model_path`: NUL-terminated UTF-8 path of a model file or of a model directory. Required.
-// - `lang`: language code such as "en" (1 to 32 of [A-Za-z0-9_-]); its language pack is the
-//   directory `<model directory>/<lang>/` holding lm.fst and decoder.json (as in models/). NULL
-//   or "" loads no language model (greedy decoding, one candidate).
+// - `lang`: language code such as "en" or "pt-br" (2 or 3 lowercase ASCII letters, optionally
+//   "-" and a region of 2 lowercase letters or 3 digits); its language pack is the directory
+//   `<model directory>/<lang>/` holding lm.fst and decoder.json (as in models/). NULL or ""
+//   loads no language model (greedy decoding, one candidate).
 // - `out`: receives the new recognizer on success (untouched on error); free it with
 //   `inkjot_recognizer_free`. Required.
 //
-// Errors: NULL_POINTER, INVALID_UTF8, INVALID_ARGUMENT (bad `lang`), IO (missing or unreadable
-// model or pack file), MODEL (not a valid model, LM or decoder.json). Strings are only read
-// during the call.
+// Errors: NULL_POINTER, INVALID_UTF8, INVALID_ARGUMENT (malformed `lang`), IO (missing or
+// unreadable model or pack file), MODEL (not a valid model, LM or decoder.json). Strings are only
+// read during the call.
 // Thread safety: any thread.
 //
 // # Safety

@@ -166,6 +166,13 @@ pub enum Error {
         /// What the serializer said.
         reason: String,
     },
+    /// The number of candidates asked for is outside `1..=max`.
+    NbestOutOfRange {
+        /// The number asked for.
+        nbest: usize,
+        /// The largest number allowed ([`crate::MAX_NBEST`]).
+        max: usize,
+    },
 }
 
 impl fmt::Display for Error {
@@ -191,6 +198,12 @@ impl fmt::Display for Error {
                 write!(f, "invalid argument `{argument}`: {reason}")
             }
             Error::Serialize { what, reason } => write!(f, "cannot write {what}: {reason}"),
+            Error::NbestOutOfRange { nbest, max } => {
+                write!(
+                    f,
+                    "invalid argument `nbest`: must be 1 to {max}, not {nbest}"
+                )
+            }
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The facade applications call: ink in, ranked candidates out.
 //!
-//! A [`Recognizer`] owns a [`Model`] and, optionally, a language pack's beam decoder, and runs the
+//! A [`Recognizer`] shares a [`Model`] (an [`Arc`], so recognizers for several languages hold
+//! one copy of the weights; [`crate::Models`] makes them) and, optionally, a language pack's beam decoder, and runs the
 //! pipeline `ink → features → model → decoder → candidates`.
 //!
 //! Decoding: with a language pack and [`RecognizeOptions::use_lm`], CTC prefix beam search fused
@@ -11,6 +12,7 @@
 //! (`Send + Sync`), so one recognizer can serve many threads at once.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use crate::decode::{BeamDecoder, Candidate, LanguagePack, LogProbs, greedy};
 use crate::error::{Error, Result};
@@ -18,10 +20,14 @@ use crate::features::{FEATURE_DIM, FeatureConfig, WritingArea, featurize};
 use crate::ink::Ink;
 use crate::model::Model;
 
+/// Most candidates one call may ask for ([`RecognizeOptions::nbest`]); the C ABI, the JNI bridge,
+/// the CLI and the demo server all enforce this one limit.
+pub const MAX_NBEST: usize = 100;
+
 /// Per-call options.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RecognizeOptions {
-    /// Most candidates to return (at least 1).
+    /// Most candidates to return (1 to [`MAX_NBEST`]).
     pub nbest: usize,
     /// The area the user wrote in, for scale normalization.
     pub writing_area: WritingArea,
@@ -65,7 +71,7 @@ pub struct Recognition {
 /// ```
 #[derive(Debug)]
 pub struct Recognizer {
-    model: Model,
+    model: Arc<Model>,
     features: FeatureConfig,
     decoder: Option<BeamDecoder>,
 }
@@ -73,6 +79,11 @@ pub struct Recognizer {
 impl Recognizer {
     /// A recognizer around a loaded model, with the default feature settings.
     pub fn new(model: Model) -> Self {
+        Recognizer::from_shared(Arc::new(model))
+    }
+
+    /// A recognizer around a model shared with other recognizers (e.g. one per language).
+    pub fn from_shared(model: Arc<Model>) -> Self {
         Recognizer {
             model,
             features: FeatureConfig::default(),
@@ -101,8 +112,20 @@ impl Recognizer {
         Ok(Recognizer::new(Model::load(path)?))
     }
 
+    /// Loads a model and, for `Some(code)`, its language pack from `dir` laid out like the
+    /// shipped `models/` (`recognizer-int8.safetensors`, `<code>/lm.fst`, `<code>/decoder.json`);
+    /// `dir` may also be a model file, with packs beside it. See [`crate::Models`].
+    pub fn from_dir(dir: &Path, lang: Option<&str>) -> Result<Self> {
+        crate::Models::from_path(dir)?.recognizer(lang)
+    }
+
     /// The model in use.
     pub fn model(&self) -> &Model {
+        &self.model
+    }
+
+    /// The model in use, to share with other recognizers.
+    pub fn shared_model(&self) -> &Arc<Model> {
         &self.model
     }
 
@@ -136,8 +159,11 @@ impl Recognizer {
         features: &[[f32; FEATURE_DIM]],
         options: &RecognizeOptions,
     ) -> Result<Recognition> {
-        if options.nbest == 0 {
-            return Err(Error::invalid("nbest", "must be at least 1"));
+        if !(1..=MAX_NBEST).contains(&options.nbest) {
+            return Err(Error::NbestOutOfRange {
+                nbest: options.nbest,
+                max: MAX_NBEST,
+            });
         }
         let logprobs = self.model.forward(features);
         Ok(Recognition {
@@ -159,5 +185,42 @@ impl Recognizer {
             }
             _ => vec![greedy(logprobs, self.model.alphabet())],
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ink::InkLimits;
+
+    #[test]
+    fn nbest_is_limited_by_one_constant() {
+        let path =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tiny-model.safetensors");
+        let recognizer = Recognizer::from_file(&path).unwrap();
+        let ink = Ink::from_channels(
+            vec![(vec![0.0, 4.0, 9.0], vec![0.0, 20.0, 3.0], None)],
+            &InkLimits::default(),
+        )
+        .unwrap();
+        for nbest in [0, MAX_NBEST + 1, usize::MAX] {
+            let options = RecognizeOptions {
+                nbest,
+                ..RecognizeOptions::default()
+            };
+            let err = recognizer.recognize(&ink, &options).unwrap_err();
+            assert!(
+                matches!(err, Error::NbestOutOfRange { nbest: n, max: MAX_NBEST } if n == nbest),
+                "{err}"
+            );
+            assert!(err.to_string().contains("nbest"), "{err}");
+        }
+        let options = RecognizeOptions {
+            nbest: MAX_NBEST,
+            ..RecognizeOptions::default()
+        };
+        assert!(recognizer.recognize(&ink, &options).is_ok());
+        // The C header's constant is the same limit.
+        assert_eq!(crate::ffi::INKJOT_MAX_NBEST, MAX_NBEST);
     }
 }

@@ -40,7 +40,9 @@ impl InkjotStatus {
     /// here.
     pub fn from_error(error: &Error) -> Self {
         match error {
-            Error::InvalidArgument { .. } => InkjotStatus::InvalidArgument,
+            Error::InvalidArgument { .. } | Error::NbestOutOfRange { .. } => {
+                InkjotStatus::InvalidArgument
+            }
             Error::Ink(_) | Error::InkAt { .. } => InkjotStatus::InvalidInk,
             Error::Parse { .. } => InkjotStatus::Parse,
             Error::Io { .. } => InkjotStatus::Io,

@@ -7,12 +7,10 @@ use std::sync::Arc;
 use super::error::{FfiError, InkjotStatus};
 use super::results::InkjotResults;
 use super::{InkjotOptions, InkjotPoint, handle, out_ptr, panic, put, recognize_options};
+use crate::Models;
 use crate::decode::LanguagePack;
 use crate::ink::{Ink, InkLimits, Stroke};
 use crate::recognizer::Recognizer;
-
-/// File name of the model looked up when `inkjot_recognizer_new_from_path` is given a directory.
-pub const INKJOT_DEFAULT_MODEL_FILE: &str = "recognizer-int8.safetensors";
 
 /// A loaded recognizer: a model and, optionally, a language pack. Immutable: any number of threads
 /// may call `inkjot_recognize` and `inkjot_session_new` on one recognizer at once. Free it with
@@ -46,35 +44,20 @@ impl InkjotRecognizer {
     }
 }
 
-/// A language code: 1 to 32 ASCII letters, digits, `-` or `_` (so it cannot leave the model
-/// directory).
-fn check_lang(lang: &str) -> Result<(), FfiError> {
-    let ok = (1..=32).contains(&lang.len())
-        && lang
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    if ok {
-        Ok(())
-    } else {
-        Err(FfiError::invalid(format!(
-            "lang `{lang}` must be 1 to 32 ASCII letters, digits, '-' or '_'"
-        )))
-    }
-}
-
 /// Loads a recognizer from a model file, or from a directory holding
 /// "recognizer-int8.safetensors", with an optional language.
 ///
 /// - `model_path`: NUL-terminated UTF-8 path of a model file or of a model directory. Required.
-/// - `lang`: language code such as "en" (1 to 32 of [A-Za-z0-9_-]); its language pack is the
-///   directory `<model directory>/<lang>/` holding lm.fst and decoder.json (as in models/). NULL
-///   or "" loads no language model (greedy decoding, one candidate).
+/// - `lang`: language code such as "en" or "pt-br" (2 or 3 lowercase ASCII letters, optionally
+///   "-" and a region of 2 lowercase letters or 3 digits); its language pack is the directory
+///   `<model directory>/<lang>/` holding lm.fst and decoder.json (as in models/). NULL or ""
+///   loads no language model (greedy decoding, one candidate).
 /// - `out`: receives the new recognizer on success (untouched on error); free it with
 ///   `inkjot_recognizer_free`. Required.
 ///
-/// Errors: NULL_POINTER, INVALID_UTF8, INVALID_ARGUMENT (bad `lang`), IO (missing or unreadable
-/// model or pack file), MODEL (not a valid model, LM or decoder.json). Strings are only read
-/// during the call.
+/// Errors: NULL_POINTER, INVALID_UTF8, INVALID_ARGUMENT (malformed `lang`), IO (missing or
+/// unreadable model or pack file), MODEL (not a valid model, LM or decoder.json). Strings are only
+/// read during the call.
 /// Thread safety: any thread.
 ///
 /// # Safety
@@ -92,26 +75,16 @@ pub unsafe extern "C" fn inkjot_recognizer_new_from_path(
         let lang = unsafe { super::opt_str(lang, "lang") }?.unwrap_or_default();
         out_ptr(out, "out")?;
         if !lang.is_empty() {
-            check_lang(lang)?;
+            crate::models::check_language_code(lang)?;
         }
-        let path = Path::new(path);
-        let (file, dir) = if path.is_dir() {
-            (path.join(INKJOT_DEFAULT_MODEL_FILE), path.to_path_buf())
-        } else {
-            let dir = path.parent().unwrap_or(Path::new(".")).to_path_buf();
-            (path.to_path_buf(), dir)
-        };
-        let recognizer = Recognizer::from_file(&file)?;
+        // The one resolver of model + language (crate::Models), shared with the CLI and server.
+        let models = Models::from_path(Path::new(path))?;
         let language = if lang.is_empty() {
             None
         } else {
-            let dir = dir.join(lang);
-            let pack = LanguagePack::load(&dir).map_err(|e| {
-                let status = InkjotStatus::from_error(&e);
-                FfiError::new(status, format!("language pack {}: {e}", dir.display()))
-            })?;
-            Some(pack)
+            Some(models.language_pack(lang)?)
         };
+        let recognizer = Recognizer::from_shared(Arc::clone(models.model()));
         let recognizer = InkjotRecognizer::new(recognizer, language)?;
         // SAFETY: `out` was checked non-NULL; the caller guarantees it is valid for writes.
         unsafe { put(out, recognizer) };

@@ -2,11 +2,12 @@
 //! kernels with f32 or int8 weights.
 //!
 //! Load → validate → run: [`Model::from_bytes`] (or [`Model::load`]) parses the safetensors file
-//! and checks its version, sizes and shapes ([`format`] documents the layout); [`Model::forward`]
+//! and checks its version, sizes and shapes (`src/model/format.rs` documents the layout); [`Model::forward`]
 //! turns a feature matrix into per-curve log-probabilities over the alphabet plus the CTC blank.
 
-pub mod format;
-pub mod kernels;
+pub(crate) mod format;
+pub(crate) mod kernels;
+mod logprobs;
 mod qrnn;
 
 use std::collections::HashMap;
@@ -14,10 +15,16 @@ use std::path::Path;
 
 pub use format::Architecture;
 use kernels::{Dense, Weights};
+pub use logprobs::LogProbs;
 
-use crate::decode::LogProbs;
 use crate::error::{Error, Result};
 use crate::features::FEATURE_DIM;
+
+/// The instruction set of the kernels this processor runs (`"avx2+fma"`, `"portable"`), for
+/// reports; chosen once at run time.
+pub fn kernel_name() -> &'static str {
+    kernels::kernels().name
+}
 
 /// A loaded, validated recognition model. Immutable: one model can serve many threads at once.
 pub struct Model {

@@ -7,7 +7,7 @@
 #   tests/demo/replay_tmux.sh [--screenshot FILE.png]
 #
 # --screenshot also replays one word and renders the final pane to a PNG with headless chromium.
-# Environment: INKJOT_BIN (default: build target/release/inkjot), INKJOT_MODEL, CHROMIUM.
+# Environment: INKJOT_BIN (default: build target/release/inkjot), INKJOT_MODELS (a model directory), CHROMIUM.
 # Prints `N passed, M failed` last; exits non-zero on any failure.
 set -euo pipefail
 
@@ -43,7 +43,7 @@ has() { grep -q "$@" "$work/final"; }
 
 # A fresh shell in a detached session of a fixed size; the model is passed as the user would.
 model_env=""
-[ -n "${INKJOT_MODEL:-}" ] && model_env="INKJOT_MODEL=$(printf %q "$INKJOT_MODEL") "
+[ -n "${INKJOT_MODELS:-}" ] && model_env="INKJOT_MODELS=$(printf %q "$INKJOT_MODELS") "
 tmx new-session -d -s replay -x 120 -y 40 "env -u TMUX TERM=screen PS1='$ ' bash --norc --noprofile"
 
 # Types a command line into the pane and samples the pane every 0.1 s until `marker` followed by

@@ -7,7 +7,7 @@
 # (apt) and playwright-core (npm ci) when missing, starts `inkjot serve` on a free local port, runs
 # the test, stops the server. Prints `N passed, M failed` last; exits non-zero on any failure.
 #
-# Environment: INKJOT_BIN (use this binary instead of building one), INKJOT_MODEL (model file),
+# Environment: INKJOT_BIN (use this binary instead of building one), INKJOT_MODELS (a model directory laid out like models/),
 # INKJOT_DEMO_DATA (default ../shared/data/unipen/valid.jsonl.gz beside the repository),
 # CHROMIUM (default /usr/bin/chromium).
 set -euo pipefail
@@ -32,6 +32,8 @@ if [ ! -f "$here/node_modules/playwright-core/package.json" ]; then
   (cd "$here" && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
+# The page switches between languages: serve every shipped pack, not only the embedded English one.
+export INKJOT_MODELS=${INKJOT_MODELS:-$root/models}
 export INKJOT_DEMO_DATA=${INKJOT_DEMO_DATA:-$root/../shared/data/unipen/valid.jsonl.gz}
 [ -f "$INKJOT_DEMO_DATA" ] || { echo "missing $INKJOT_DEMO_DATA"; echo "0 passed, 1 failed"; exit 1; }
 

@@ -1,15 +1,16 @@
 //! The `inkjot` command-line tool.
 
+mod models;
 mod replay;
 mod serve;
 
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
-use inkjot::decode::LanguagePack;
 use inkjot::features::{
     AugmentConfig, FeatureConfig, FeatureSet, FitConfig, SplitMix64, WritingArea, augment,
     featurize, fit_ink,
@@ -111,16 +112,17 @@ enum Command {
 
 #[derive(Args, Clone)]
 struct RecognizerArgs {
-    /// Model file (default: $INKJOT_MODEL, else the shipped int8 model).
+    /// Model file (default: $INKJOT_MODELS/recognizer-int8.safetensors, else the embedded one).
     #[arg(long)]
     model: Option<PathBuf>,
-    /// Most candidates per ink.
+    /// Most candidates per ink (1 to 100).
     #[arg(long, default_value_t = 5)]
     nbest: usize,
     /// Height of the writing area in ink units (default: the ink's own height).
     #[arg(long)]
     writing_height: Option<f64>,
-    /// Language pack: a code (`en`, `de`, ... from the shipped models/) or a pack directory.
+    /// Language pack: a code (`en`, `pt-br`: looked up in $INKJOT_MODELS, else the embedded
+    /// English pack) or a pack directory (write `./en` for a directory named like a code).
     #[arg(long, default_value = "en")]
     lang: String,
     /// Decode greedily without the language model.
@@ -140,39 +142,13 @@ struct RecognizerArgs {
     pre_context: String,
 }
 
-/// Directory of the shipped models and language packs.
-const SHIPPED_MODELS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/models");
-
-/// The shipped model, found beside the sources this binary was built from.
-const SHIPPED_MODEL: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/models/recognizer-int8.safetensors"
-);
-
 impl RecognizerArgs {
     fn load(&self) -> anyhow::Result<(Recognizer, RecognizeOptions)> {
-        let path = match (&self.model, std::env::var_os("INKJOT_MODEL")) {
-            (Some(path), _) => path.clone(),
-            (None, Some(env)) => PathBuf::from(env),
-            (None, None) => PathBuf::from(SHIPPED_MODEL),
-        };
-        let mut recognizer =
-            Recognizer::from_file(&path).map_err(|e| about(e, &path, "cannot load the model"))?;
+        models::check_nbest(self.nbest)?;
+        let models = models::resolve(self.model.as_deref(), None)?.models;
+        let mut recognizer = Recognizer::from_shared(Arc::clone(models.model()));
         if !self.no_lm {
-            let dir = if Path::new(&self.lang).is_dir() {
-                PathBuf::from(&self.lang)
-            } else if !self.lang.is_empty()
-                && self
-                    .lang
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '-')
-            {
-                Path::new(SHIPPED_MODELS).join(&self.lang)
-            } else {
-                bail!("--lang must be a language code or a pack directory");
-            };
-            let mut pack = LanguagePack::load(&dir)
-                .map_err(|e| about(e, &dir, "cannot load the language pack"))?;
+            let mut pack = models.language_pack_or_dir(&self.lang).context("--lang")?;
             if let Some(v) = self.beam_width {
                 pack.config.beam_width = v;
             }
@@ -183,9 +159,6 @@ impl RecognizerArgs {
                 pack.config.insertion_bonus = v;
             }
             recognizer = recognizer.with_language_pack(&pack)?;
-        }
-        if self.nbest == 0 {
-            bail!("--nbest must be at least 1");
         }
         let features = FeatureArgs {
             writing_height: self.writing_height,

@@ -27,10 +27,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use clap::Args;
-use inkjot::decode::LanguagePack;
 use inkjot::features::WritingArea;
 use inkjot::ink::{Ink, InkLimits, JsonStroke};
-use inkjot::{RecognizeOptions, Recognizer};
+use inkjot::{MAX_NBEST, RecognizeOptions, Recognizer};
 use serde::Deserialize;
 
 /// Arguments of `inkjot serve`.
@@ -39,11 +38,11 @@ pub struct ServeArgs {
     /// Address to listen on; keep 127.0.0.1 unless the demo is meant to be reached from elsewhere.
     #[arg(long, default_value = "127.0.0.1:8765")]
     addr: SocketAddr,
-    /// Model file (default: $INKJOT_MODEL, else the shipped int8 model).
+    /// Model file (default: $INKJOT_MODELS/recognizer-int8.safetensors, else the embedded one).
     #[arg(long)]
     model: Option<PathBuf>,
     /// Directory of language packs, a `<code>/` directory with `lm.fst` for each language
-    /// (default: the shipped models/).
+    /// (default: $INKJOT_MODELS, else the embedded English pack).
     #[arg(long)]
     packs: Option<PathBuf>,
     /// Threads answering requests (1 to 64).
@@ -75,8 +74,6 @@ const READER_STACK: usize = 128 << 10;
 const DRAIN_DEADLINE: Duration = Duration::from_millis(300);
 /// Complete requests waiting for a worker; more are answered 503.
 const QUEUE: usize = 64;
-/// Most candidates a request may ask for.
-const NBEST_MAX: usize = 10;
 /// Longest pre-context kept, in characters (the decoder uses only the last ~20).
 const PRE_CONTEXT_MAX_CHARS: usize = 200;
 /// Limits on inks sent to the server.
@@ -158,56 +155,25 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<()> {
 }
 
 fn load(args: &ServeArgs) -> anyhow::Result<App> {
-    let path = match (&args.model, std::env::var_os("INKJOT_MODEL")) {
-        (Some(path), _) => path.clone(),
-        (None, Some(env)) => PathBuf::from(env),
-        (None, None) => PathBuf::from(super::SHIPPED_MODEL),
-    };
-    let bytes =
-        std::fs::read(&path).with_context(|| format!("cannot read model {}", path.display()))?;
-    let plain = Recognizer::from_bytes(&bytes)
-        .with_context(|| format!("cannot load model {}", path.display()))?;
-    let packs = args
-        .packs
-        .clone()
-        .unwrap_or_else(|| PathBuf::from(super::SHIPPED_MODELS));
+    let resolved = super::models::resolve(args.model.as_deref(), args.packs.as_deref())?;
+    let models = resolved.models;
     let mut languages = Vec::new();
-    if let Ok(entries) = std::fs::read_dir(&packs) {
-        for entry in entries.flatten() {
-            let dir = entry.path();
-            let Some(code) = dir.file_name().and_then(|n| n.to_str()).map(str::to_owned) else {
-                continue;
-            };
-            if !dir.join("lm.fst").is_file() || !is_language_code(&code) {
-                continue;
-            }
-            let pack = LanguagePack::load(&dir)
-                .map_err(|e| super::about(e, &dir, "cannot load the language pack"))?;
-            let recognizer = Recognizer::from_bytes(&bytes)?.with_language_pack(&pack)?;
-            languages.push((code, recognizer));
-        }
+    // One model in memory: every language's recognizer shares it.
+    for code in models.languages() {
+        let recognizer = models
+            .recognizer(Some(&code))
+            .with_context(|| format!("cannot load language pack `{code}`"))?;
+        languages.push((code, recognizer));
     }
-    languages.sort_by(|a, b| a.0.cmp(&b.0));
     if languages.is_empty() {
-        eprintln!(
-            "inkjot serve: no language pack in {}; decoding without a language model",
-            packs.display()
-        );
+        eprintln!("inkjot serve: no language pack found; decoding without a language model");
     }
     Ok(App {
         languages,
-        plain,
-        model_name: path
-            .file_name()
-            .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
+        plain: models.recognizer(None)?,
+        model_name: resolved.model_name,
         quiet: args.quiet,
     })
-}
-
-fn is_language_code(code: &str) -> bool {
-    !code.is_empty()
-        && code.len() <= 16
-        && code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
 }
 
 /// A connection whose request has been read, for a worker.
@@ -579,7 +545,7 @@ fn info(app: &App) -> serde_json::Value {
         "default": default,
         "model": app.model_name,
         "int8": app.plain.model().is_int8(),
-        "nbest_max": NBEST_MAX,
+        "nbest_max": MAX_NBEST,
         "version": env!("CARGO_PKG_VERSION"),
     })
 }
@@ -635,8 +601,12 @@ fn recognize(app: &App, body: &[u8]) -> Response {
         .chars()
         .count()
         .saturating_sub(PRE_CONTEXT_MAX_CHARS);
+    let nbest = request.nbest.unwrap_or(5);
+    if !(1..=MAX_NBEST).contains(&nbest) {
+        return Response::error(400, &format!("nbest must be 1 to {MAX_NBEST}, not {nbest}"));
+    }
     let options = RecognizeOptions {
-        nbest: request.nbest.unwrap_or(5).clamp(1, NBEST_MAX),
+        nbest,
         writing_area,
         pre_context: request.pre_context.chars().skip(skip).collect(),
         use_lm: use_lm && recognizer.has_language_model(),
@@ -777,26 +747,13 @@ mod tests {
     }
 
     #[test]
-    fn language_codes_are_plain() {
-        assert!(is_language_code("en") && is_language_code("pt-br"));
-        assert!(!is_language_code("") && !is_language_code("../x") && !is_language_code("a b"));
-    }
-
-    #[test]
     fn recognize_rejects_bad_inks_without_a_model_call() {
-        // The small test model (or the shipped one) stands in for any model: only status codes
-        // are checked.
+        // The small test model stands in for any model: only status codes are checked.
         let tiny = concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/tests/fixtures/tiny-model.safetensors"
         );
-        let Some(plain) = [tiny, super::super::SHIPPED_MODEL]
-            .into_iter()
-            .find_map(|path| Recognizer::from_file(path.as_ref()).ok())
-        else {
-            eprintln!("no model to test with; skipped");
-            return;
-        };
+        let plain = Recognizer::from_file(tiny.as_ref()).unwrap();
         let app = App {
             languages: Vec::new(),
             plain,
@@ -818,5 +775,14 @@ mod tests {
             b"{\"strokes\": [{\"x\": [0, 5, 9], \"y\": [0, 20, 3], \"t\": [0, 10, 20]}]}",
         );
         assert_eq!(ok.status, 200, "{}", String::from_utf8_lossy(&ok.body));
+        for nbest in ["0", "101"] {
+            let body =
+                format!("{{\"nbest\": {nbest}, \"strokes\": [{{\"x\": [0, 5], \"y\": [0, 20]}}]}}");
+            assert_eq!(
+                recognize(&app, body.as_bytes()).status,
+                400,
+                "nbest {nbest}"
+            );
+        }
     }
 }

@@ -9,10 +9,22 @@
 //! multiplied with all of its frames, so the weights stream through the cache `frames / BLOCK`
 //! times instead of `frames` times, and one horizontal reduction serves four dot products.
 //!
-//! The inner loops come from a table chosen once at run time ([`kernels`]): portable versions
-//! (independent accumulators over fixed-size chunks, which compilers vectorize for the baseline
-//! target) overlaid by AVX2/FMA versions on x86-64 processors that have them. Every fast kernel is
-//! tested against the portable one.
+//! The inner loops come from a table chosen once at run time ([`kernels`]), one file per
+//! instruction set: `portable.rs` (independent accumulators over fixed-size chunks, which
+//! compilers vectorize for the baseline target), overlaid by `x86.rs` (AVX2/FMA, on x86-64
+//! processors that have them) and `aarch64.rs` (the place for NEON versions; none yet, so ARM
+//! runs the portable ones). Every fast kernel is tested against the portable one.
+
+#[cfg(target_arch = "aarch64")]
+mod aarch64;
+mod portable;
+#[cfg(target_arch = "x86_64")]
+mod x86;
+
+pub use portable::PORTABLE;
+
+/// Independent accumulators per loop (a multiple of every SIMD width the compiler may use).
+const LANES: usize = 16;
 
 /// Frames per block in [`Dense::apply`].
 pub const BLOCK: usize = 4;
@@ -43,8 +55,6 @@ pub struct Dense {
     /// Bias, one per row.
     pub bias: Vec<f32>,
 }
-
-const LANES: usize = 16;
 
 impl Dense {
     /// Applies the layer to `frames` row-major inputs of `cols` values, writing `frames × rows`.
@@ -174,11 +184,6 @@ fn pool_step_body(gates: &[f32], c: &mut [f32], h: &mut [f32]) {
     }
 }
 
-/// Portable [`Kernels::pool_step`].
-pub fn pool_step(gates: &[f32], c: &mut [f32], h: &mut [f32]) {
-    pool_step_body(gates, c, h);
-}
-
 /// The inner loops in use.
 #[derive(Debug, Clone, Copy)]
 pub struct Kernels {
@@ -189,256 +194,29 @@ pub struct Kernels {
     pub block_f32: fn(&[f32], &[f32], &mut [[f32; BLOCK]]),
     /// Exact integer version of `block_f32`: int8 weights, int8-range frames widened to i16.
     pub block_i8: fn(&[i8], &[i16], &mut [[i32; BLOCK]]),
-    /// One QRNN fo-pooling step (see [`pool_step`]).
+    /// One QRNN fo-pooling step (see `pool_step_body`).
     pub pool_step: fn(&[f32], &mut [f32], &mut [f32]),
 }
 
-/// The portable kernels.
-pub const PORTABLE: Kernels = Kernels {
-    name: "portable",
-    block_f32,
-    block_i8,
-    pool_step,
-};
-
-/// The fastest kernels this processor supports, detected once.
+/// The fastest kernels this processor supports, detected once: the portable table, then each
+/// architecture's module overrides the entries it has faster versions of (as `sonos/tract`'s
+/// `linalg` does with `plug`).
 pub fn kernels() -> &'static Kernels {
     static CHOSEN: std::sync::OnceLock<Kernels> = std::sync::OnceLock::new();
     CHOSEN.get_or_init(|| {
+        #[allow(unused_mut)] // only architectures with fast kernels change it
+        let mut chosen = PORTABLE;
         #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
-        {
-            return avx2::KERNELS;
-        }
-        PORTABLE
+        x86::plug(&mut chosen);
+        #[cfg(target_arch = "aarch64")]
+        aarch64::plug(&mut chosen);
+        chosen
     })
-}
-
-/// Portable [`Kernels::block_f32`].
-pub fn block_f32(w: &[f32], x: &[f32], out: &mut [[f32; BLOCK]]) {
-    let cols = x.len() / BLOCK;
-    for (o, wr) in out.iter_mut().zip(w.chunks_exact(cols.max(1))) {
-        *o = dot4_f32(wr, x);
-    }
-}
-
-/// Portable [`Kernels::block_i8`].
-pub fn block_i8(w: &[i8], x: &[i16], out: &mut [[i32; BLOCK]]) {
-    let cols = x.len() / BLOCK;
-    for (o, wr) in out.iter_mut().zip(w.chunks_exact(cols.max(1))) {
-        *o = dot4_i8(wr, x);
-    }
-}
-
-/// Dot products of one weight row with [`BLOCK`] frames stored back to back in `x`: independent
-/// accumulators per frame (vectorizes well).
-pub fn dot4_f32(w: &[f32], x: &[f32]) -> [f32; BLOCK] {
-    let n = w.len();
-    let mut out = [0.0f32; BLOCK];
-    for (o, xj) in out.iter_mut().zip(x.chunks_exact(n.max(1))) {
-        let mut acc = [0.0f32; LANES];
-        let chunks = n / LANES * LANES;
-        for (cw, cx) in w[..chunks]
-            .chunks_exact(LANES)
-            .zip(xj[..chunks].chunks_exact(LANES))
-        {
-            for i in 0..LANES {
-                acc[i] += cw[i] * cx[i];
-            }
-        }
-        *o = acc.iter().sum::<f32>()
-            + w[chunks..]
-                .iter()
-                .zip(&xj[chunks..])
-                .map(|(a, b)| a * b)
-                .sum::<f32>();
-    }
-    out
-}
-
-/// Exact integer version of [`dot4_f32`], accumulated in i32.
-pub fn dot4_i8(w: &[i8], x: &[i16]) -> [i32; BLOCK] {
-    let n = w.len();
-    let mut out = [0i32; BLOCK];
-    for (o, xj) in out.iter_mut().zip(x.chunks_exact(n.max(1))) {
-        let mut acc = [0i32; LANES];
-        let chunks = n / LANES * LANES;
-        for (cw, cx) in w[..chunks]
-            .chunks_exact(LANES)
-            .zip(xj[..chunks].chunks_exact(LANES))
-        {
-            for i in 0..LANES {
-                acc[i] += i32::from(cw[i]) * i32::from(cx[i]);
-            }
-        }
-        *o = acc.iter().sum::<i32>()
-            + w[chunks..]
-                .iter()
-                .zip(&xj[chunks..])
-                .map(|(a, b)| i32::from(*a) * i32::from(*b))
-                .sum::<i32>();
-    }
-    out
-}
-
-#[cfg(target_arch = "x86_64")]
-mod avx2 {
-    //! AVX2 + FMA kernels. Only reachable through [`super::kernels`], which checks the processor
-    //! supports both features before handing these out.
-    use super::BLOCK;
-    use std::arch::x86_64::*;
-
-    pub const KERNELS: super::Kernels = super::Kernels {
-        name: "avx2+fma",
-        block_f32,
-        block_i8,
-        pool_step,
-    };
-
-    fn block_f32(w: &[f32], x: &[f32], out: &mut [[f32; BLOCK]]) {
-        assert_eq!(x.len() % BLOCK, 0, "block_f32: frame block size");
-        if x.is_empty() {
-            out.fill([0.0; BLOCK]);
-            return;
-        }
-        // SAFETY: `KERNELS` is only selected after runtime detection of AVX2 and FMA; x holds
-        // BLOCK non-empty frames (checked above).
-        unsafe { block_f32_impl(w, x, out) }
-    }
-
-    fn block_i8(w: &[i8], x: &[i16], out: &mut [[i32; BLOCK]]) {
-        assert_eq!(x.len() % BLOCK, 0, "block_i8: frame block size");
-        if x.is_empty() {
-            out.fill([0; BLOCK]);
-            return;
-        }
-        // SAFETY: as in `block_f32`.
-        unsafe { block_i8_impl(w, x, out) }
-    }
-
-    /// # Safety
-    /// AVX2 and FMA must be available and `x.len()` a non-zero multiple of `BLOCK`.
-    #[target_feature(enable = "avx2,fma")]
-    unsafe fn block_f32_impl(w: &[f32], x: &[f32], out: &mut [[f32; BLOCK]]) {
-        // cols >= 1: the caller guarantees a non-empty x.
-        for (o, wr) in out.iter_mut().zip(w.chunks_exact(x.len() / BLOCK)) {
-            // SAFETY: x.len() == BLOCK * wr.len() and the caller guarantees AVX2/FMA.
-            *o = unsafe { dot4_f32_impl(wr, x) };
-        }
-    }
-
-    /// # Safety
-    /// AVX2 must be available and `x.len()` a non-zero multiple of `BLOCK`.
-    #[target_feature(enable = "avx2,fma")]
-    unsafe fn block_i8_impl(w: &[i8], x: &[i16], out: &mut [[i32; BLOCK]]) {
-        // cols >= 1: the caller guarantees a non-empty x.
-        for (o, wr) in out.iter_mut().zip(w.chunks_exact(x.len() / BLOCK)) {
-            // SAFETY: x.len() == BLOCK * wr.len() and the caller guarantees AVX2.
-            *o = unsafe { dot4_i8_impl(wr, x) };
-        }
-    }
-
-    fn pool_step(gates: &[f32], c: &mut [f32], h: &mut [f32]) {
-        // SAFETY: `KERNELS` is only selected after runtime detection of AVX2 and FMA.
-        unsafe { pool_step_impl(gates, c, h) }
-    }
-
-    /// The portable loop, compiled with AVX2/FMA enabled so it vectorizes 8 wide.
-    #[target_feature(enable = "avx2,fma")]
-    fn pool_step_impl(gates: &[f32], c: &mut [f32], h: &mut [f32]) {
-        super::pool_step_body(gates, c, h);
-    }
-
-    /// Sums each of four 8-lane accumulators: `[Σa, Σb, Σc, Σd]`.
-    #[target_feature(enable = "avx2,fma")]
-    fn hsum4_ps(a: __m256, b: __m256, c: __m256, d: __m256) -> __m128 {
-        let s = _mm256_hadd_ps(_mm256_hadd_ps(a, b), _mm256_hadd_ps(c, d));
-        _mm_add_ps(_mm256_castps256_ps128(s), _mm256_extractf128_ps(s, 1))
-    }
-
-    /// Integer version of [`hsum4_ps`].
-    #[target_feature(enable = "avx2,fma")]
-    fn hsum4_epi32(a: __m256i, b: __m256i, c: __m256i, d: __m256i) -> __m128i {
-        let s = _mm256_hadd_epi32(_mm256_hadd_epi32(a, b), _mm256_hadd_epi32(c, d));
-        _mm_add_epi32(_mm256_castsi256_si128(s), _mm256_extracti128_si256(s, 1))
-    }
-
-    /// # Safety
-    /// AVX2 and FMA must be available and `x.len() == BLOCK * w.len()`.
-    #[inline]
-    #[target_feature(enable = "avx2,fma")]
-    unsafe fn dot4_f32_impl(w: &[f32], x: &[f32]) -> [f32; BLOCK] {
-        let n = w.len();
-        let (wp, xp) = (w.as_ptr(), x.as_ptr());
-        let mut acc = [_mm256_setzero_ps(); BLOCK];
-        let mut i = 0;
-        while i + 8 <= n {
-            // SAFETY: i + 8 <= n bounds the 8-lane load from `w` and, for frame j < BLOCK, from
-            // `x[j*n + i ..]` since x.len() == BLOCK * n.
-            unsafe {
-                let vw = _mm256_loadu_ps(wp.add(i));
-                for (j, a) in acc.iter_mut().enumerate() {
-                    *a = _mm256_fmadd_ps(vw, _mm256_loadu_ps(xp.add(j * n + i)), *a);
-                }
-            }
-            i += 8;
-        }
-        let mut out = [0.0f32; BLOCK];
-        // SAFETY: `out` holds exactly 4 f32.
-        unsafe { _mm_storeu_ps(out.as_mut_ptr(), hsum4_ps(acc[0], acc[1], acc[2], acc[3])) };
-        for (j, o) in out.iter_mut().enumerate() {
-            *o += w[i..]
-                .iter()
-                .zip(&x[j * n + i..(j + 1) * n])
-                .map(|(a, b)| a * b)
-                .sum::<f32>();
-        }
-        out
-    }
-
-    /// # Safety
-    /// AVX2 must be available and `x.len() == BLOCK * w.len()`.
-    #[inline]
-    #[target_feature(enable = "avx2,fma")]
-    unsafe fn dot4_i8_impl(w: &[i8], x: &[i16]) -> [i32; BLOCK] {
-        let n = w.len();
-        let (wp, xp) = (w.as_ptr(), x.as_ptr());
-        let mut acc = [_mm256_setzero_si256(); BLOCK];
-        let mut i = 0;
-        while i + 16 <= n {
-            // SAFETY: i + 16 <= n bounds the 16-byte load from `w` and, for frame j < BLOCK, the
-            // 16 × i16 load from `x[j*n + i ..]` since x.len() == BLOCK * n.
-            unsafe {
-                let vw = _mm256_cvtepi8_epi16(_mm_loadu_si128(wp.add(i).cast()));
-                for (j, a) in acc.iter_mut().enumerate() {
-                    let vx = _mm256_loadu_si256(xp.add(j * n + i).cast());
-                    // Pairs of products of |w| <= 128 and |x| <= 127 sum exactly in i32.
-                    *a = _mm256_add_epi32(*a, _mm256_madd_epi16(vw, vx));
-                }
-            }
-            i += 16;
-        }
-        let mut out = [0i32; BLOCK];
-        // SAFETY: `out` holds exactly 4 i32 (16 bytes).
-        unsafe {
-            _mm_storeu_si128(
-                out.as_mut_ptr().cast(),
-                hsum4_epi32(acc[0], acc[1], acc[2], acc[3]),
-            )
-        };
-        for (j, o) in out.iter_mut().enumerate() {
-            *o += w[i..]
-                .iter()
-                .zip(&x[j * n + i..(j + 1) * n])
-                .map(|(a, b)| i32::from(*a) * i32::from(*b))
-                .sum::<i32>();
-        }
-        out
-    }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::portable::{block_f32, block_i8, dot4_f32, dot4_i8, pool_step};
     use super::*;
     use proptest::prelude::*;
 

@@ -1,0 +1,104 @@
+//! Where the CLI finds its model and language packs, in this order:
+//!
+//! 1. flags: `--model FILE` for the model, `--lang DIR` (or `serve --packs DIR`) for packs;
+//! 2. `$INKJOT_MODELS`: a directory laid out like the shipped `models/`
+//!    (`recognizer-int8.safetensors`, `<code>/lm.fst`, `<code>/decoder.json`);
+//! 3. the int8 model and English pack embedded in the binary (cargo feature `embedded-models`,
+//!    on by default), so an installed `inkjot` works from any directory.
+//!
+//! The resolution itself (codes, directories, a shared model) is the library's [`Models`].
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use inkjot::Models;
+use inkjot::model::Model;
+use inkjot::models::DEFAULT_MODEL_FILE;
+
+/// Environment variable naming a model directory.
+pub const MODELS_ENV: &str = "INKJOT_MODELS";
+
+/// The shipped model and English pack, compiled into the binary.
+#[cfg(feature = "embedded-models")]
+mod embedded {
+    pub const MODEL: &[u8] = include_bytes!("../../../models/recognizer-int8.safetensors");
+    pub const EN_LM: &[u8] = include_bytes!("../../../models/en/lm.fst");
+    pub const EN_DECODER: &str = include_str!("../../../models/en/decoder.json");
+}
+
+/// The resolved models and a short description of where the model came from.
+pub struct Resolved {
+    /// The shared model and its pack sources.
+    pub models: Models,
+    /// The model's origin, for messages (`recognizer-int8.safetensors (embedded)`, a path).
+    pub model_name: String,
+}
+
+/// Resolves the model (`model` flag, else `$INKJOT_MODELS`, else embedded) and the pack sources
+/// (`packs` flag, else `$INKJOT_MODELS`, else embedded).
+pub fn resolve(model: Option<&Path>, packs: Option<&Path>) -> anyhow::Result<Resolved> {
+    let env_dir = std::env::var_os(MODELS_ENV)
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from);
+    let (loaded, model_name) = match (model, &env_dir) {
+        (Some(file), _) => (load(file)?, file.display().to_string()),
+        (None, Some(dir)) => {
+            let file = dir.join(DEFAULT_MODEL_FILE);
+            let loaded = load(&file).with_context(|| format!("${MODELS_ENV}={}", dir.display()))?;
+            (loaded, file.display().to_string())
+        }
+        (None, None) => (
+            embedded_model()?,
+            format!("{DEFAULT_MODEL_FILE} (embedded)"),
+        ),
+    };
+    let models = Models::new(loaded);
+    let models = match (packs, env_dir) {
+        (Some(dir), _) => models.with_pack_dir(dir),
+        (None, Some(dir)) => models.with_pack_dir(dir),
+        (None, None) => with_embedded_packs(models)?,
+    };
+    Ok(Resolved { models, model_name })
+}
+
+fn load(file: &Path) -> anyhow::Result<Model> {
+    // The library's error names the file.
+    Model::load(file).context("cannot load model")
+}
+
+#[cfg(feature = "embedded-models")]
+fn embedded_model() -> anyhow::Result<Model> {
+    Model::from_bytes(embedded::MODEL).context("the embedded model")
+}
+
+#[cfg(not(feature = "embedded-models"))]
+fn embedded_model() -> anyhow::Result<Model> {
+    bail!(
+        "no model: pass --model FILE or set {MODELS_ENV}=DIR \
+         (this inkjot was built without the `embedded-models` feature)"
+    )
+}
+
+#[cfg(feature = "embedded-models")]
+fn with_embedded_packs(models: Models) -> anyhow::Result<Models> {
+    Ok(models.with_pack_bytes("en", embedded::EN_LM, embedded::EN_DECODER)?)
+}
+
+#[cfg(not(feature = "embedded-models"))]
+fn with_embedded_packs(models: Models) -> anyhow::Result<Models> {
+    Ok(models)
+}
+
+/// Rejects an n-best count outside 1..=[`inkjot::MAX_NBEST`] before any work is done.
+pub fn check_nbest(nbest: usize) -> anyhow::Result<()> {
+    if !(1..=inkjot::MAX_NBEST).contains(&nbest) {
+        bail!(
+            "--nbest: {}",
+            inkjot::Error::NbestOutOfRange {
+                nbest,
+                max: inkjot::MAX_NBEST
+            }
+        );
+    }
+    Ok(())
+}
