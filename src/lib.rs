@@ -13,6 +13,7 @@
 //! - [`model`]: the network file format, kernels and forward pass.
 //! - [`decode`]: CTC decoding of the network's output into candidates.
 //! - [`recognizer`]: the facade that runs the whole pipeline.
+//! - [`session`]: streaming recognition, point by point, fitting each finished stroke once.
 //! - [`metrics`]: character and word error rates for evaluation.
 //! - [`render`]: SVG pictures of inks and their curves.
 //! - [`error`]: the error type shared by every stage.
@@ -27,6 +28,8 @@ pub mod metrics;
 pub mod model;
 pub mod recognizer;
 pub mod render;
+pub mod session;
 
 pub use error::{Error, InkError, Result};
 pub use recognizer::{Recognition, RecognizeOptions, Recognizer};
+pub use session::{Session, SessionOptions};

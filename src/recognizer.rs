@@ -18,6 +18,9 @@ use crate::features::{FEATURE_DIM, FeatureConfig, WritingArea, featurize};
 use crate::ink::Ink;
 use crate::model::Model;
 
+/// The library's version (its Cargo package version, e.g. "0.1.0").
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
 /// Per-call options.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RecognizeOptions {
