@@ -15,6 +15,7 @@
 //! - [`decode`]: CTC decoding of the network's output into candidates.
 //! - [`recognizer`]: the facade that runs the whole pipeline.
 //! - [`models`]: where the model and language packs come from ([`Models`]).
+//! - [`session`]: streaming recognition, point by point, fitting each finished stroke once.
 //! - [`metrics`]: character and word error rates for evaluation.
 //! - [`render`]: SVG pictures of inks and their curves.
 //! - [`error`]: the error type shared by every stage.
@@ -58,6 +59,7 @@ pub mod model;
 pub mod models;
 pub mod recognizer;
 pub mod render;
+pub mod session;
 
 pub use decode::{Candidate, LanguagePack};
 pub use error::{Error, InkError, Result};
@@ -66,3 +68,4 @@ pub use ink::{Ink, InkLimits, InkRecord, Point, Stroke};
 pub use model::Model;
 pub use models::Models;
 pub use recognizer::{MAX_NBEST, Recognition, RecognizeOptions, Recognizer};
+pub use session::{Session, SessionOptions};

@@ -24,6 +24,9 @@ use crate::model::Model;
 /// the CLI and the demo server all enforce this one limit.
 pub const MAX_NBEST: usize = 100;
 
+/// The library's version (its Cargo package version, e.g. "0.1.0").
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
 /// Per-call options.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RecognizeOptions {

@@ -86,9 +86,12 @@ pub fn augment(
     rng: &mut SplitMix64,
     limits: &InkLimits,
 ) -> Result<Ink, InkError> {
-    let (min_x, min_y, max_x, max_y) = ink.bounding_box();
-    let height = reference_height(max_x - min_x, max_y - min_y, WritingArea::Auto);
-    let (cx, cy) = ((min_x + max_x) / 2.0, (min_y + max_y) / 2.0);
+    let bbox = ink.bounding_box();
+    let height = reference_height(bbox.width(), bbox.height(), WritingArea::Auto);
+    let (cx, cy) = (
+        (bbox.min_x + bbox.max_x) / 2.0,
+        (bbox.min_y + bbox.max_y) / 2.0,
+    );
     let shear = (config.slant * rng.normal()).tan();
     let angle = config.rotation * rng.normal();
     let (sin, cos) = angle.sin_cos();

@@ -153,21 +153,8 @@ pub struct StrokeFit {
     pub last: P3,
 }
 
-/// Fits one normalized stroke; `None` when it has no points.
-///
-/// # Example
-/// ```
-/// use inkjot::features::{FitConfig, NormPoint, fit_stroke, fit_strokes, pen_up_curve};
-/// let a: Vec<NormPoint> = (0..5).map(|i| NormPoint { x: i as f64 * 0.1, y: 0.0, t: i as f64 * 10.0 }).collect();
-/// let b: Vec<NormPoint> = (0..5).map(|i| NormPoint { x: 0.2, y: i as f64 * 0.1, t: 100.0 + i as f64 * 10.0 }).collect();
-/// let config = FitConfig::default();
-/// let (fa, fb) = (fit_stroke(&a, &config).unwrap(), fit_stroke(&b, &config).unwrap());
-/// let pieces: Vec<_> = fa.curves.iter().copied()
-///     .chain([pen_up_curve(&fa, &fb)])
-///     .chain(fb.curves.iter().copied())
-///     .collect();
-/// assert_eq!(pieces, fit_strokes(&[a, b], &config));
-/// ```
+/// Fits one normalized stroke; `None` when it has no points. (`src/session.rs` tests that
+/// [`fit_strokes`] equals these pieces joined by [`pen_up_curve`]s.)
 pub fn fit_stroke(stroke: &[NormPoint], config: &FitConfig) -> Option<StrokeFit> {
     let points = rescale_time(stroke);
     let (&first, &last) = (points.first()?, points.last()?);

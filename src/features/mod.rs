@@ -14,11 +14,11 @@ mod normalize;
 mod vector;
 
 pub use augment::{AugmentConfig, SplitMix64, augment};
-pub use bezier::{
-    Curve, FitConfig, MAX_CURVES_PER_INK, P3, StrokeFit, fit_stroke, fit_strokes, pen_up_curve,
-};
+pub use bezier::{Curve, FitConfig, MAX_CURVES_PER_INK, P3, fit_strokes};
+pub(crate) use bezier::{StrokeFit, fit_stroke, pen_up_curve};
 pub use dataset::FeatureSet;
-pub use normalize::{MIN_HEIGHT_TO_WIDTH, NormPoint, WritingArea, normalize, reference_height};
+pub(crate) use normalize::Frame;
+pub use normalize::{MIN_HEIGHT_TO_WIDTH, NormPoint, WritingArea, normalize};
 pub use vector::{
     FEATURE_DIM, FEATURE_NAMES, MAX_RELATIVE_LEG, PAPER_FEATURE_DIM, Y_FEATURE, curve_features,
 };

@@ -11,7 +11,7 @@
 //! - **Keep time**, in milliseconds from the first point; the fitter rescales it per stroke.
 //! - Y keeps growing downward; nothing is flipped.
 
-use crate::ink::Ink;
+use crate::ink::{BoundingBox, Ink, Point};
 
 /// The automatic reference height is at least this fraction of the ink's width.
 pub const MIN_HEIGHT_TO_WIDTH: f64 = 1.0 / 16.0;
@@ -49,30 +49,59 @@ pub struct NormPoint {
 /// assert_eq!(strokes[0][1].y, 1.0); // height 200 scaled to 1
 /// ```
 pub fn normalize(ink: &Ink, area: WritingArea) -> Vec<Vec<NormPoint>> {
-    let (min_x, min_y, max_x, max_y) = ink.bounding_box();
-    let scale = 1.0 / reference_height(max_x - min_x, max_y - min_y, area);
     let t0 = ink
         .strokes()
         .first()
         .and_then(|s| s.points.first())
         .map_or(0.0, |p| p.t);
+    let frame = Frame::new(&ink.bounding_box(), area, t0);
     ink.strokes()
         .iter()
-        .map(|s| {
-            s.points
-                .iter()
-                .map(|p| NormPoint {
-                    x: (p.x - min_x) * scale,
-                    y: (p.y - min_y) * scale,
-                    t: p.t - t0,
-                })
-                .collect()
-        })
+        .map(|s| frame.stroke(&s.points))
         .collect()
 }
 
+/// The translation and scale of a normalization: the one place points become [`NormPoint`]s, for
+/// whole inks ([`normalize`]) and for the strokes of a streaming session (which keep the frame
+/// their finished strokes were fitted in).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Frame {
+    /// The point that becomes (0, 0): the bounding box's top-left corner.
+    pub origin_x: f64,
+    /// See `origin_x`.
+    pub origin_y: f64,
+    /// 1 / the reference height.
+    pub scale: f64,
+    /// The time that becomes 0: the ink's first point's.
+    pub t0: f64,
+}
+
+impl Frame {
+    /// The frame of an ink with bounding box `bbox` written in `area`, starting at time `t0`.
+    pub fn new(bbox: &BoundingBox, area: WritingArea, t0: f64) -> Frame {
+        Frame {
+            origin_x: bbox.min_x,
+            origin_y: bbox.min_y,
+            scale: 1.0 / reference_height(bbox.width(), bbox.height(), area),
+            t0,
+        }
+    }
+
+    /// One stroke's points in this frame.
+    pub fn stroke(&self, points: &[Point]) -> Vec<NormPoint> {
+        points
+            .iter()
+            .map(|p| NormPoint {
+                x: (p.x - self.origin_x) * self.scale,
+                y: (p.y - self.origin_y) * self.scale,
+                t: p.t - self.t0,
+            })
+            .collect()
+    }
+}
+
 /// The height that becomes 1 after normalization.
-pub fn reference_height(width: f64, height: f64, area: WritingArea) -> f64 {
+pub(crate) fn reference_height(width: f64, height: f64, area: WritingArea) -> f64 {
     if let WritingArea::Height(h) = area {
         if h.is_finite() && h > 0.0 {
             return h;

@@ -143,11 +143,12 @@ pub fn last_error_message() -> String {
 /// Thread safety: each thread has its own message.
 #[unsafe(no_mangle)]
 pub extern "C" fn inkjot_last_error_message() -> *const c_char {
-    super::panic::value(c"".as_ptr(), || {
+    super::panic::ffi_boundary! {
+        fallback: c"".as_ptr();
         LAST_ERROR
             .try_with(|slot| slot.borrow().as_ptr())
             .unwrap_or(c"".as_ptr())
-    })
+    }
 }
 
 /// The constant name of a status code, e.g. "INKJOT_STATUS_NULL_POINTER"; "INKJOT_STATUS_UNKNOWN"
@@ -156,13 +157,14 @@ pub extern "C" fn inkjot_last_error_message() -> *const c_char {
 /// Ownership: a static string, never NULL, never freed. Thread safety: any thread.
 #[unsafe(no_mangle)]
 pub extern "C" fn inkjot_status_name(status: c_int) -> *const c_char {
-    super::panic::value(c"INKJOT_STATUS_UNKNOWN".as_ptr(), || {
+    super::panic::ffi_boundary! {
+        fallback: c"INKJOT_STATUS_UNKNOWN".as_ptr();
         InkjotStatus::ALL
             .iter()
             .find(|s| **s as c_int == status)
             .map_or(c"INKJOT_STATUS_UNKNOWN", |s| status_cstr(*s))
             .as_ptr()
-    })
+    }
 }
 
 fn status_cstr(status: InkjotStatus) -> &'static std::ffi::CStr {

@@ -8,39 +8,49 @@
 //!   └─ inkjot_session_new ─▶ InkjotSession: add points, end strokes, ask for candidates
 //! ```
 //!
-//! Conventions, enforced in every function (see the header's preamble for the C view):
-//! - each body runs inside the panic boundary (`panic.rs`): no panic ever unwinds into C;
+//! Every function is a thin wrapper over the Rust API ([`crate::Recognizer`], [`crate::Session`]):
+//! it checks and converts its arguments, calls one method and converts the result. Conventions,
+//! enforced in every function (see the header's preamble for the C view):
+//! - each body runs inside `ffi_boundary!` (`panic.rs`): no panic ever unwinds into C, and what a
+//!   panicking function returns comes from its return type (a status: INTERNAL);
 //! - fallible functions return an [`InkjotStatus`] and set the thread's last error message;
-//! - pointers are checked for NULL (and alignment) through the helpers below before use; outputs
-//!   are written only on success;
+//! - each opaque type is tied to its Rust type and its ownership (`Box` or `Arc`), and pointers
+//!   are checked for NULL through one helper before use (`handle.rs`); outputs are written only
+//!   on success;
 //! - strings are NUL-terminated UTF-8; invalid UTF-8 is [`InkjotStatus::InvalidUtf8`];
 //! - `unsafe` appears only in this module, each block with its `SAFETY` argument.
 //!
-//! Rust programs can use the safe [`Session`] directly; the JNI bridge in `android-demo/` does.
+//! A unit test (`tests.rs`) calls every function declared in `include/inkjot.h` with a panic
+//! injected into the boundary and checks each returns its fallback.
 
 mod error;
+mod handle;
 mod panic;
 mod recognizer;
 mod results;
 mod session;
+#[cfg(test)]
+mod tests;
 
 use std::ffi::{CStr, c_char};
+
+use panic::ffi_boundary;
 
 pub use error::{
     FfiError, InkjotStatus, inkjot_last_error_message, inkjot_status_name, last_error_message,
 };
 pub use recognizer::{
     InkjotRecognizer, inkjot_recognize, inkjot_recognizer_free, inkjot_recognizer_new_from_memory,
-    inkjot_recognizer_new_from_path,
+    inkjot_recognizer_new_from_path, recognizer_from_memory, recognizer_from_path,
 };
 pub use results::{
     InkjotResults, inkjot_results_count, inkjot_results_free, inkjot_results_score,
     inkjot_results_text,
 };
 pub use session::{
-    InkjotSession, Session, inkjot_session_add_point, inkjot_session_add_points,
-    inkjot_session_candidates, inkjot_session_clear, inkjot_session_end_stroke,
-    inkjot_session_free, inkjot_session_new, inkjot_session_stroke_count,
+    InkjotSession, inkjot_session_add_point, inkjot_session_add_points, inkjot_session_candidates,
+    inkjot_session_clear, inkjot_session_end_stroke, inkjot_session_free, inkjot_session_new,
+    inkjot_session_stroke_count,
 };
 
 use crate::features::WritingArea;
@@ -97,7 +107,7 @@ pub struct InkjotOptions {
 /// Thread safety: any thread. Never fails.
 #[unsafe(no_mangle)]
 pub extern "C" fn inkjot_options_default() -> InkjotOptions {
-    panic::value(DEFAULT_OPTIONS, || DEFAULT_OPTIONS)
+    ffi_boundary! { DEFAULT_OPTIONS }
 }
 
 const DEFAULT_OPTIONS: InkjotOptions = InkjotOptions {
@@ -112,7 +122,7 @@ const DEFAULT_OPTIONS: InkjotOptions = InkjotOptions {
 /// Ownership: a static string, never NULL, never freed. Thread safety: any thread.
 #[unsafe(no_mangle)]
 pub extern "C" fn inkjot_version() -> *const c_char {
-    panic::value(VERSION.as_ptr(), || VERSION.as_ptr())
+    ffi_boundary! { fallback: VERSION.as_ptr(); VERSION.as_ptr() }
 }
 
 const VERSION: &CStr =
@@ -126,11 +136,12 @@ const VERSION: &CStr =
 /// Thread safety: any thread. Never fails.
 #[unsafe(no_mangle)]
 pub extern "C" fn inkjot_abi_version() -> u32 {
-    panic::value(INKJOT_ABI_VERSION, || INKJOT_ABI_VERSION)
+    ffi_boundary! { fallback: INKJOT_ABI_VERSION; INKJOT_ABI_VERSION }
 }
 
-/// A writing-area height from C: 0 is automatic; negative, NaN and infinite are rejected.
-fn writing_area(height: f64) -> Result<WritingArea, FfiError> {
+/// A writing-area height as C and Java give it: 0 is automatic; negative, NaN and infinite are
+/// rejected.
+pub fn writing_area(height: f64) -> Result<WritingArea, FfiError> {
     if height == 0.0 {
         Ok(WritingArea::Auto)
     } else if height.is_finite() && height > 0.0 {
@@ -153,19 +164,34 @@ unsafe fn recognize_options(options: *const InkjotOptions) -> Result<RecognizeOp
         Some(o) => *o,
         None => inkjot_options_default(),
     };
-    if !(1..=INKJOT_MAX_NBEST).contains(&options.nbest) {
-        return Err(FfiError::invalid(format!(
-            "nbest must be 1 to {INKJOT_MAX_NBEST}, not {}",
-            options.nbest
-        )));
-    }
     // SAFETY: the caller guarantees `pre_context` is NULL or a valid NUL-terminated string.
     let pre_context = unsafe { opt_str(options.pre_context, "options->pre_context") }?;
+    checked_options(
+        options.nbest,
+        pre_context.unwrap_or_default(),
+        options.writing_area_height,
+        options.use_lm,
+    )
+}
+
+/// The fields of [`InkjotOptions`] checked (nbest 1 to [`INKJOT_MAX_NBEST`], a valid writing
+/// area height) and converted; the JNI bridge takes its options through this too.
+pub fn checked_options(
+    nbest: usize,
+    pre_context: &str,
+    writing_area_height: f64,
+    use_lm: bool,
+) -> Result<RecognizeOptions, FfiError> {
+    if !(1..=INKJOT_MAX_NBEST).contains(&nbest) {
+        return Err(FfiError::invalid(format!(
+            "nbest must be 1 to {INKJOT_MAX_NBEST}, not {nbest}"
+        )));
+    }
     Ok(RecognizeOptions {
-        nbest: options.nbest,
-        writing_area: writing_area(options.writing_area_height)?,
-        pre_context: pre_context.unwrap_or_default().to_owned(),
-        use_lm: options.use_lm,
+        nbest,
+        writing_area: writing_area(writing_area_height)?,
+        pre_context: pre_context.to_owned(),
+        use_lm,
     })
 }
 
@@ -174,8 +200,9 @@ unsafe fn recognize_options(options: *const InkjotOptions) -> Result<RecognizeOp
 /// # Safety
 /// `ptr` is NULL or a NUL-terminated string valid for `'a`.
 unsafe fn req_str<'a>(ptr: *const c_char, what: &str) -> Result<&'a str, FfiError> {
-    // SAFETY: forwarded from the caller.
-    unsafe { opt_str(ptr, what) }?.ok_or_else(|| FfiError::null(what))
+    handle::required(ptr, what)?;
+    // SAFETY: forwarded from the caller (and not NULL).
+    Ok(unsafe { opt_str(ptr, what) }?.unwrap_or_default())
 }
 
 /// An optional NUL-terminated UTF-8 string (NULL: `None`).
@@ -204,9 +231,7 @@ unsafe fn slice<'a, T>(ptr: *const T, len: usize, what: &str) -> Result<&'a [T],
     if len == 0 {
         return Ok(&[]);
     }
-    if ptr.is_null() {
-        return Err(FfiError::null(what));
-    }
+    handle::required(ptr, what)?;
     if !ptr.is_aligned() {
         return Err(FfiError::invalid(format!("`{what}` is not aligned")));
     }
@@ -221,53 +246,4 @@ unsafe fn slice<'a, T>(ptr: *const T, len: usize, what: &str) -> Result<&'a [T],
     // SAFETY: not NULL, aligned, the total size fits isize, and the caller guarantees `len`
     // initialized values that live for 'a.
     Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
-}
-
-/// A shared reference to a handle.
-///
-/// # Safety
-/// `ptr` is NULL or points to a live `T` (made by this library and not freed) valid for `'a`.
-unsafe fn handle<'a, T>(ptr: *const T, what: &str) -> Result<&'a T, FfiError> {
-    // SAFETY: forwarded from the caller.
-    unsafe { ptr.as_ref() }.ok_or_else(|| FfiError::null(what))
-}
-
-/// An exclusive reference to a handle.
-///
-/// # Safety
-/// `ptr` is NULL or points to a live `T` (made by this library and not freed), not used by
-/// anyone else for `'a`.
-unsafe fn handle_mut<'a, T>(ptr: *mut T, what: &str) -> Result<&'a mut T, FfiError> {
-    // SAFETY: forwarded from the caller.
-    unsafe { ptr.as_mut() }.ok_or_else(|| FfiError::null(what))
-}
-
-/// Checks that an output pointer is not NULL; write it with [`put`] once nothing can fail.
-fn out_ptr<T>(out: *mut *mut T, what: &str) -> Result<(), FfiError> {
-    if out.is_null() {
-        Err(FfiError::null(what))
-    } else {
-        Ok(())
-    }
-}
-
-/// Moves `value` to the heap and stores the pointer in `*out` (checked by [`out_ptr`]).
-///
-/// # Safety
-/// `out` is non-NULL and valid for writes.
-unsafe fn put<T>(out: *mut *mut T, value: T) {
-    let raw = Box::into_raw(Box::new(value));
-    // SAFETY: the caller checked `out` with `out_ptr` and guarantees it is valid for writes.
-    unsafe { out.write(raw) };
-}
-
-/// Frees a handle made by [`put`]; NULL is a no-op.
-///
-/// # Safety
-/// `ptr` is NULL or was made by [`put`] for the same `T` and not freed since.
-unsafe fn free<T>(ptr: *mut T) {
-    if !ptr.is_null() {
-        // SAFETY: made by Box::into_raw in `put` and, per the caller, not freed yet.
-        drop(unsafe { Box::from_raw(ptr) });
-    }
 }

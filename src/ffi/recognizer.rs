@@ -5,8 +5,10 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::error::{FfiError, InkjotStatus};
-use super::results::InkjotResults;
-use super::{InkjotOptions, InkjotPoint, handle, out_ptr, panic, put, recognize_options};
+use super::handle::{self, Castable, OwnershipArc};
+use super::panic::ffi_boundary;
+use super::results::{CandidateList, InkjotResults};
+use super::{InkjotOptions, InkjotPoint, recognize_options};
 use crate::Models;
 use crate::decode::LanguagePack;
 use crate::ink::{Ink, InkLimits, Stroke};
@@ -15,33 +17,65 @@ use crate::recognizer::Recognizer;
 /// A loaded recognizer: a model and, optionally, a language pack. Immutable: any number of threads
 /// may call `inkjot_recognize` and `inkjot_session_new` on one recognizer at once. Free it with
 /// `inkjot_recognizer_free`; sessions made from it keep the model alive on their own.
-#[derive(Debug)]
 pub struct InkjotRecognizer {
-    inner: Arc<Recognizer>,
-    language: Option<LanguagePack>,
+    _private: [u8; 0],
 }
 
-impl InkjotRecognizer {
-    /// The recognizer, shared with the sessions made from it.
-    pub fn recognizer(&self) -> &Arc<Recognizer> {
-        &self.inner
-    }
+impl Castable for InkjotRecognizer {
+    type Ownership = OwnershipArc;
+    type RustType = Recognizer;
+}
 
-    /// The language pack the recognizer was made with, if any.
-    pub fn language_pack(&self) -> Option<&LanguagePack> {
-        self.language.as_ref()
+/// Loads the recognizer `inkjot_recognizer_new_from_path` loads (also used by the JNI bridge):
+/// `path` is a model file or a directory holding `recognizer-int8.safetensors`; a non-empty
+/// `lang` adds the language pack `<model directory>/<lang>/`.
+pub fn recognizer_from_path(path: &Path, lang: &str) -> Result<Recognizer, FfiError> {
+    if !lang.is_empty() {
+        crate::models::check_language_code(lang)?;
     }
+    // The one resolver of model + language (crate::Models), shared with the CLI and server.
+    let models = Models::from_path(path)?;
+    let recognizer = Recognizer::from_shared(Arc::clone(models.model()));
+    let language = if lang.is_empty() {
+        None
+    } else {
+        Some(models.language_pack(lang)?)
+    };
+    with_language(recognizer, language)
+}
 
-    fn new(recognizer: Recognizer, language: Option<LanguagePack>) -> Result<Self, FfiError> {
-        let recognizer = match &language {
-            Some(pack) => recognizer.with_language_pack(pack)?,
-            None => recognizer,
-        };
-        Ok(InkjotRecognizer {
-            inner: Arc::new(recognizer),
-            language,
+/// Loads the recognizer `inkjot_recognizer_new_from_memory` loads (also used by the JNI bridge):
+/// model bytes, optionally an LM's bytes (empty: none) and its decoder settings as JSON.
+pub fn recognizer_from_memory(
+    model: &[u8],
+    lm: &[u8],
+    decoder_config: Option<&str>,
+) -> Result<Recognizer, FfiError> {
+    if lm.is_empty() && decoder_config.is_some() {
+        return Err(FfiError::invalid("decoder_config is given without an LM"));
+    }
+    let recognizer = Recognizer::from_bytes(model)?;
+    let language = if lm.is_empty() {
+        None
+    } else {
+        Some(match decoder_config {
+            Some(config) => LanguagePack::from_bytes(lm, config)?,
+            // Every decoder setting at its default.
+            None => LanguagePack::from_lm_bytes(lm)?,
         })
-    }
+    };
+    with_language(recognizer, language)
+}
+
+/// `recognizer` with `language` added.
+fn with_language(
+    recognizer: Recognizer,
+    language: Option<LanguagePack>,
+) -> Result<Recognizer, FfiError> {
+    Ok(match &language {
+        Some(pack) => recognizer.with_language_pack(pack)?,
+        None => recognizer,
+    })
 }
 
 /// Loads a recognizer from a model file, or from a directory holding
@@ -68,28 +102,17 @@ pub unsafe extern "C" fn inkjot_recognizer_new_from_path(
     lang: *const c_char,
     out: *mut *mut InkjotRecognizer,
 ) -> InkjotStatus {
-    panic::status(|| {
+    ffi_boundary! {
         // SAFETY: the caller guarantees NULL or NUL-terminated strings.
         let path = unsafe { super::req_str(model_path, "model_path") }?;
         // SAFETY: as above.
         let lang = unsafe { super::opt_str(lang, "lang") }?.unwrap_or_default();
-        out_ptr(out, "out")?;
-        if !lang.is_empty() {
-            crate::models::check_language_code(lang)?;
-        }
-        // The one resolver of model + language (crate::Models), shared with the CLI and server.
-        let models = Models::from_path(Path::new(path))?;
-        let language = if lang.is_empty() {
-            None
-        } else {
-            Some(models.language_pack(lang)?)
-        };
-        let recognizer = Recognizer::from_shared(Arc::clone(models.model()));
-        let recognizer = InkjotRecognizer::new(recognizer, language)?;
-        // SAFETY: `out` was checked non-NULL; the caller guarantees it is valid for writes.
-        unsafe { put(out, recognizer) };
+        handle::out(out, "out")?;
+        let recognizer = Arc::new(recognizer_from_path(Path::new(path), lang)?);
+        // SAFETY: `out` was checked; the caller guarantees it is valid for writes.
+        unsafe { handle::set_arc(out, recognizer) };
         Ok(())
-    })
+    }
 }
 
 /// Loads a recognizer from memory: the bytes of a model file and, optionally, of a language
@@ -119,35 +142,20 @@ pub unsafe extern "C" fn inkjot_recognizer_new_from_memory(
     decoder_config: *const c_char,
     out: *mut *mut InkjotRecognizer,
 ) -> InkjotStatus {
-    panic::status(|| {
-        if model.is_null() {
-            return Err(FfiError::null("model"));
-        }
+    ffi_boundary! {
+        handle::required(model, "model")?;
         // SAFETY: the caller guarantees `model_len` readable bytes at `model`.
         let model = unsafe { super::slice(model, model_len, "model") }?;
         // SAFETY: the caller guarantees `lm_len` readable bytes at `lm` (or NULL with 0).
         let lm = unsafe { super::slice(lm, lm_len, "lm") }?;
         // SAFETY: the caller guarantees NULL or a NUL-terminated string.
         let decoder_config = unsafe { super::opt_str(decoder_config, "decoder_config") }?;
-        out_ptr(out, "out")?;
-        if lm.is_empty() && decoder_config.is_some() {
-            return Err(FfiError::invalid("decoder_config is given without an LM"));
-        }
-        let recognizer = Recognizer::from_bytes(model)?;
-        let language = if lm.is_empty() {
-            None
-        } else {
-            Some(match decoder_config {
-                Some(config) => LanguagePack::from_bytes(lm, config)?,
-                // Every decoder setting at its default.
-                None => LanguagePack::from_lm_bytes(lm)?,
-            })
-        };
-        let recognizer = InkjotRecognizer::new(recognizer, language)?;
-        // SAFETY: `out` was checked non-NULL; the caller guarantees it is valid for writes.
-        unsafe { put(out, recognizer) };
+        handle::out(out, "out")?;
+        let recognizer = Arc::new(recognizer_from_memory(model, lm, decoder_config)?);
+        // SAFETY: `out` was checked; the caller guarantees it is valid for writes.
+        unsafe { handle::set_arc(out, recognizer) };
         Ok(())
-    })
+    }
 }
 
 /// Frees a recognizer. NULL is a no-op. Sessions made from it stay usable (they share the model).
@@ -158,8 +166,10 @@ pub unsafe extern "C" fn inkjot_recognizer_new_from_memory(
 /// `recognizer` is NULL or a recognizer from this library not freed before.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn inkjot_recognizer_free(recognizer: *mut InkjotRecognizer) {
-    // SAFETY: the caller guarantees NULL or an unfreed recognizer made by `put`.
-    panic::value((), || unsafe { super::free(recognizer) })
+    ffi_boundary! {
+        // SAFETY: the caller guarantees NULL or an unfreed recognizer.
+        unsafe { handle::free_arc(recognizer.cast_const()) }
+    }
 }
 
 /// Builds and validates an ink from C arrays.
@@ -172,26 +182,14 @@ pub(crate) unsafe fn ink_from_arrays(
     stroke_count: usize,
     limits: &InkLimits,
 ) -> Result<Ink, FfiError> {
-    if stroke_count > limits.max_strokes {
-        return Err(crate::error::InkError::TooManyStrokes {
-            count: stroke_count,
-            limit: limits.max_strokes,
-        }
-        .into());
-    }
+    limits.check_size(stroke_count, 0)?;
     // SAFETY: the caller guarantees `stroke_count` values at `stroke_lengths`.
     let lengths = unsafe { super::slice(stroke_lengths, stroke_count, "stroke_lengths") }?;
     let total = lengths
         .iter()
         .try_fold(0usize, |sum, &n| sum.checked_add(n))
         .ok_or_else(|| FfiError::invalid("the stroke lengths overflow"))?;
-    if total > limits.max_points {
-        return Err(crate::error::InkError::TooManyPoints {
-            count: total,
-            limit: limits.max_points,
-        }
-        .into());
-    }
+    limits.check_size(stroke_count, total)?;
     // SAFETY: the caller guarantees `total` (the sum of the lengths) points at `points`.
     let points = unsafe { super::slice(points, total, "points") }?;
     let mut strokes = Vec::with_capacity(lengths.len());
@@ -232,19 +230,19 @@ pub unsafe extern "C" fn inkjot_recognize(
     options: *const InkjotOptions,
     out: *mut *mut InkjotResults,
 ) -> InkjotStatus {
-    panic::status(|| {
+    ffi_boundary! {
         // SAFETY: the caller guarantees NULL or a live recognizer.
-        let recognizer = unsafe { handle(recognizer, "recognizer") }?;
-        out_ptr(out, "out")?;
+        let recognizer = unsafe { handle::try_ref(recognizer, "recognizer") }?;
+        handle::out(out, "out")?;
         // SAFETY: the caller guarantees NULL or valid options.
         let options = unsafe { recognize_options(options) }?;
         // SAFETY: the caller guarantees the array sizes.
         let ink = unsafe {
             ink_from_arrays(points, stroke_lengths, stroke_count, &InkLimits::default())
         }?;
-        let recognition = recognizer.inner.recognize(&ink, &options)?;
-        // SAFETY: `out` was checked non-NULL; the caller guarantees it is valid for writes.
-        unsafe { put(out, InkjotResults::new(recognition)) };
+        let recognition = recognizer.recognize(&ink, &options)?;
+        // SAFETY: `out` was checked; the caller guarantees it is valid for writes.
+        unsafe { handle::set_box(out, CandidateList::new(recognition)) };
         Ok(())
-    })
+    }
 }

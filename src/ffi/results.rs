@@ -2,19 +2,31 @@
 
 use std::ffi::{CString, c_char};
 
-use super::panic;
+use super::handle::{self, Castable, OwnershipBox};
+use super::panic::ffi_boundary;
 use crate::recognizer::Recognition;
 
 /// An immutable list of candidates, best first, returned by `inkjot_recognize` and
 /// `inkjot_session_candidates`; free it with `inkjot_results_free`. It owns its strings. It may be
 /// read from any number of threads at once.
-#[derive(Debug)]
 pub struct InkjotResults {
+    _private: [u8; 0],
+}
+
+impl Castable for InkjotResults {
+    type Ownership = OwnershipBox;
+    type RustType = CandidateList;
+}
+
+/// The Rust side of `InkjotResults`: the candidates' texts as C strings, and their scores.
+#[derive(Debug)]
+pub(crate) struct CandidateList {
     texts: Vec<CString>,
     scores: Vec<f32>,
 }
 
-impl InkjotResults {
+impl CandidateList {
+    /// The list of a recognition (a NUL inside a text becomes U+FFFD).
     pub(crate) fn new(recognition: Recognition) -> Self {
         let (texts, scores) = recognition
             .candidates
@@ -24,7 +36,7 @@ impl InkjotResults {
                 (text, c.score)
             })
             .unzip();
-        InkjotResults { texts, scores }
+        CandidateList { texts, scores }
     }
 }
 
@@ -36,10 +48,10 @@ impl InkjotResults {
 /// `results` is NULL or a live list from this library.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn inkjot_results_count(results: *const InkjotResults) -> usize {
-    panic::value(0, || {
+    ffi_boundary! {
         // SAFETY: the caller guarantees NULL or a live list.
-        unsafe { results.as_ref() }.map_or(0, |r| r.texts.len())
-    })
+        unsafe { handle::try_ref(results, "results") }.map_or(0, |r| r.texts.len())
+    }
 }
 
 /// The text of candidate `index` (0 = best), NUL-terminated UTF-8; NULL when `results` is NULL or
@@ -55,12 +67,13 @@ pub unsafe extern "C" fn inkjot_results_text(
     results: *const InkjotResults,
     index: usize,
 ) -> *const c_char {
-    panic::value(std::ptr::null(), || {
+    ffi_boundary! {
         // SAFETY: the caller guarantees NULL or a live list.
-        unsafe { results.as_ref() }
+        unsafe { handle::try_ref(results, "results") }
+            .ok()
             .and_then(|r| r.texts.get(index))
             .map_or(std::ptr::null(), |t| t.as_ptr())
-    })
+    }
 }
 
 /// The score of candidate `index`: a natural-log probability, higher is better (the decoder
@@ -72,12 +85,13 @@ pub unsafe extern "C" fn inkjot_results_text(
 /// `results` is NULL or a live list from this library.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn inkjot_results_score(results: *const InkjotResults, index: usize) -> f32 {
-    panic::value(f32::NAN, || {
+    ffi_boundary! {
         // SAFETY: the caller guarantees NULL or a live list.
-        unsafe { results.as_ref() }
+        unsafe { handle::try_ref(results, "results") }
+            .ok()
             .and_then(|r| r.scores.get(index).copied())
             .unwrap_or(f32::NAN)
-    })
+    }
 }
 
 /// Frees a candidate list and its strings. NULL is a no-op.
@@ -89,6 +103,8 @@ pub unsafe extern "C" fn inkjot_results_score(results: *const InkjotResults, ind
 /// it.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn inkjot_results_free(results: *mut InkjotResults) {
-    // SAFETY: the caller guarantees NULL or an unfreed list made by `put`.
-    panic::value((), || unsafe { super::free(results) })
+    ffi_boundary! {
+        // SAFETY: the caller guarantees NULL or an unfreed list.
+        unsafe { handle::free_box(results) }
+    }
 }

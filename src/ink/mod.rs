@@ -55,6 +55,112 @@ impl Default for InkLimits {
     }
 }
 
+impl InkLimits {
+    /// Checks the size of an ink of `strokes` strokes and `points` points against the limits (the
+    /// one size check of batch inks and streaming sessions).
+    pub(crate) fn check_size(&self, strokes: usize, points: usize) -> Result<(), InkError> {
+        if strokes > self.max_strokes {
+            return Err(InkError::TooManyStrokes {
+                count: strokes,
+                limit: self.max_strokes,
+            });
+        }
+        if points > self.max_points {
+            return Err(InkError::TooManyPoints {
+                count: points,
+                limit: self.max_points,
+            });
+        }
+        Ok(())
+    }
+
+    /// Checks point `point` of stroke `stroke`: finite, within `max_abs_value`, and not earlier
+    /// than the ink's previous point at `previous_t` (the one point check of batch inks and
+    /// streaming sessions).
+    pub(crate) fn check_point(
+        &self,
+        p: &Point,
+        stroke: usize,
+        point: usize,
+        previous_t: f64,
+    ) -> Result<(), InkError> {
+        for (channel, value) in [("x", p.x), ("y", p.y), ("t", p.t)] {
+            if !value.is_finite() {
+                return Err(InkError::NonFinite {
+                    stroke,
+                    point,
+                    channel,
+                });
+            }
+            if value.abs() > self.max_abs_value {
+                return Err(InkError::OutOfRange {
+                    stroke,
+                    point,
+                    channel,
+                    value,
+                    limit: self.max_abs_value,
+                });
+            }
+        }
+        if p.t < previous_t {
+            return Err(InkError::TimeBackwards {
+                stroke,
+                point,
+                previous: previous_t,
+                current: p.t,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// An axis-aligned bounding box of points; [`BoundingBox::EMPTY`] (min > max) until a point is
+/// included.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BoundingBox {
+    /// Smallest x.
+    pub min_x: f64,
+    /// Smallest y (the top: y grows downward).
+    pub min_y: f64,
+    /// Largest x.
+    pub max_x: f64,
+    /// Largest y.
+    pub max_y: f64,
+}
+
+impl BoundingBox {
+    /// The box of no points.
+    pub const EMPTY: BoundingBox = BoundingBox {
+        min_x: f64::INFINITY,
+        min_y: f64::INFINITY,
+        max_x: f64::NEG_INFINITY,
+        max_y: f64::NEG_INFINITY,
+    };
+
+    /// Grows the box to hold `p`.
+    pub fn include(&mut self, p: &Point) {
+        self.min_x = self.min_x.min(p.x);
+        self.min_y = self.min_y.min(p.y);
+        self.max_x = self.max_x.max(p.x);
+        self.max_y = self.max_y.max(p.y);
+    }
+
+    /// True when no point was included.
+    pub fn is_empty(&self) -> bool {
+        self.min_x > self.max_x
+    }
+
+    /// `max_x - min_x` (negative infinity when empty).
+    pub fn width(&self) -> f64 {
+        self.max_x - self.min_x
+    }
+
+    /// `max_y - min_y` (negative infinity when empty).
+    pub fn height(&self) -> f64 {
+        self.max_y - self.min_y
+    }
+}
+
 /// One stroke as separate channel arrays: x, y and, when known, t.
 pub type StrokeChannels = (Vec<f64>, Vec<f64>, Option<Vec<f64>>);
 
@@ -82,51 +188,15 @@ impl Ink {
         if strokes.is_empty() {
             return Err(InkError::NoStrokes);
         }
-        if strokes.len() > limits.max_strokes {
-            return Err(InkError::TooManyStrokes {
-                count: strokes.len(),
-                limit: limits.max_strokes,
-            });
-        }
         let count: usize = strokes.iter().map(|s| s.points.len()).sum();
-        if count > limits.max_points {
-            return Err(InkError::TooManyPoints {
-                count,
-                limit: limits.max_points,
-            });
-        }
+        limits.check_size(strokes.len(), count)?;
         let mut previous_t = f64::NEG_INFINITY;
         for (si, stroke) in strokes.iter().enumerate() {
             if stroke.points.is_empty() {
                 return Err(InkError::EmptyStroke { stroke: si });
             }
             for (pi, p) in stroke.points.iter().enumerate() {
-                for (channel, value) in [("x", p.x), ("y", p.y), ("t", p.t)] {
-                    if !value.is_finite() {
-                        return Err(InkError::NonFinite {
-                            stroke: si,
-                            point: pi,
-                            channel,
-                        });
-                    }
-                    if value.abs() > limits.max_abs_value {
-                        return Err(InkError::OutOfRange {
-                            stroke: si,
-                            point: pi,
-                            channel,
-                            value,
-                            limit: limits.max_abs_value,
-                        });
-                    }
-                }
-                if p.t < previous_t {
-                    return Err(InkError::TimeBackwards {
-                        stroke: si,
-                        point: pi,
-                        previous: previous_t,
-                        current: p.t,
-                    });
-                }
+                limits.check_point(p, si, pi, previous_t)?;
                 previous_t = p.t;
             }
         }
@@ -140,19 +210,8 @@ impl Ink {
         channels: Vec<StrokeChannels>,
         limits: &InkLimits,
     ) -> Result<Ink, InkError> {
-        if channels.len() > limits.max_strokes {
-            return Err(InkError::TooManyStrokes {
-                count: channels.len(),
-                limit: limits.max_strokes,
-            });
-        }
         let count: usize = channels.iter().map(|(x, _, _)| x.len()).sum();
-        if count > limits.max_points {
-            return Err(InkError::TooManyPoints {
-                count,
-                limit: limits.max_points,
-            });
-        }
+        limits.check_size(channels.len(), count)?;
         let mut strokes = Vec::with_capacity(channels.len());
         let mut next_t = 0.0;
         for (si, (x, y, t)) in channels.into_iter().enumerate() {
@@ -217,21 +276,13 @@ impl Ink {
         Ink::new(strokes, limits)
     }
 
-    /// Axis-aligned bounding box `(min_x, min_y, max_x, max_y)`.
-    pub fn bounding_box(&self) -> (f64, f64, f64, f64) {
-        let mut bb = (
-            f64::INFINITY,
-            f64::INFINITY,
-            f64::NEG_INFINITY,
-            f64::NEG_INFINITY,
-        );
+    /// The bounding box of all points.
+    pub fn bounding_box(&self) -> BoundingBox {
+        let mut bbox = BoundingBox::EMPTY;
         for p in self.strokes.iter().flat_map(|s| &s.points) {
-            bb.0 = bb.0.min(p.x);
-            bb.1 = bb.1.min(p.y);
-            bb.2 = bb.2.max(p.x);
-            bb.3 = bb.3.max(p.y);
+            bbox.include(p);
         }
-        bb
+        bbox
     }
 }
 

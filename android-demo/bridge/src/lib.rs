@@ -1,25 +1,25 @@
 //! JNI bridge: the native methods of the Java classes `inkjot.Recognizer` and `inkjot.Session`,
-//! implemented on inkjot's C ABI (`inkjot::ffi`), so that Java gets exactly the C library's
-//! validation, error codes and thread-safety.
+//! implemented on inkjot's safe Rust API (`inkjot::Recognizer`, `inkjot::Session`). Loading and
+//! option checks go through the same functions the C ABI uses (`inkjot::ffi::recognizer_from_path`,
+//! `checked_options`), so Java gets the C library's validation and error codes.
 //!
-//! Handles cross into Java as `long`s holding the C pointers. The Java classes guard them: a
-//! recognizer is freed only under its write lock (no recognition in flight), a session's methods
-//! are `synchronized`. Every native method catches panics; errors become
-//! `inkjot.InkjotException(code, message)` with the C status codes.
+//! Handles cross into Java as `long`s: a recognizer is an `Arc<Recognizer>` (sessions share it),
+//! a session a `Box<Session>`. The Java classes guard them: a recognizer is freed only under its
+//! write lock (no recognition in flight), a session's methods are `synchronized`. Every native
+//! method catches panics; errors become `inkjot.InkjotException(code, message)` with the C status
+//! codes.
 
-use std::ffi::{CStr, CString};
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::ptr::{null, null_mut};
+use std::path::Path;
+use std::ptr::null_mut;
+use std::sync::Arc;
 
 use inkjot::ffi::{
-    InkjotOptions, InkjotPoint, InkjotRecognizer, InkjotResults, InkjotSession, InkjotStatus,
-    inkjot_abi_version, inkjot_last_error_message, inkjot_recognize, inkjot_recognizer_free,
-    inkjot_recognizer_new_from_memory, inkjot_recognizer_new_from_path, inkjot_results_count,
-    inkjot_results_free, inkjot_results_score, inkjot_results_text, inkjot_session_add_point,
-    inkjot_session_candidates, inkjot_session_clear, inkjot_session_end_stroke,
-    inkjot_session_free, inkjot_session_new, inkjot_session_stroke_count, inkjot_version,
+    FfiError, INKJOT_ABI_VERSION, InkjotStatus, checked_options, recognizer_from_memory,
+    recognizer_from_path, writing_area,
 };
-use inkjot::ink::{InkLimits, SYNTHETIC_TIME_STEP_MS};
+use inkjot::ink::{Ink, InkLimits, Point, SYNTHETIC_TIME_STEP_MS, Stroke};
+use inkjot::{Recognition, RecognizeOptions, Recognizer, Session, SessionOptions};
 use jni::JNIEnv;
 use jni::objects::{
     JByteArray, JClass, JFloatArray, JLongArray, JObject, JObjectArray, JString, JThrowable, JValue,
@@ -43,23 +43,28 @@ impl From<jni::errors::Error> for Failure {
     }
 }
 
+impl From<FfiError> for Failure {
+    fn from(e: FfiError) -> Self {
+        Failure::Status(e.status as i32, e.message)
+    }
+}
+
+impl From<inkjot::Error> for Failure {
+    fn from(e: inkjot::Error) -> Self {
+        FfiError::from(e).into()
+    }
+}
+
+impl From<inkjot::InkError> for Failure {
+    fn from(e: inkjot::InkError) -> Self {
+        FfiError::from(e).into()
+    }
+}
+
 type Result<T> = std::result::Result<T, Failure>;
 
 fn fail<T>(status: InkjotStatus, message: impl Into<String>) -> Result<T> {
     Err(Failure::Status(status as i32, message.into()))
-}
-
-/// Turns a C status into a `Result`, taking the thread's last error message.
-fn check(status: InkjotStatus) -> Result<()> {
-    if status == InkjotStatus::Ok {
-        return Ok(());
-    }
-    // SAFETY: the library returns a NUL-terminated string valid until its next call on this
-    // thread; it is copied at once.
-    let message = unsafe { CStr::from_ptr(inkjot_last_error_message()) }
-        .to_string_lossy()
-        .into_owned();
-    Err(Failure::Status(status as i32, message))
 }
 
 /// Runs a native method's body: panics and failures become Java exceptions and `fallback`.
@@ -102,47 +107,52 @@ fn throw(env: &mut JNIEnv<'_>, code: i32, message: &str) {
     }
 }
 
-/// A Java string as a C string; `None` for a Java null.
-fn c_string(env: &mut JNIEnv<'_>, s: &JString<'_>, what: &str) -> Result<Option<CString>> {
+/// A Java string; `None` for a Java null.
+fn string(env: &mut JNIEnv<'_>, s: &JString<'_>) -> Result<Option<String>> {
     if s.is_null() {
         return Ok(None);
     }
-    let text: String = env.get_string(s)?.into();
-    match CString::new(text) {
-        Ok(c) => Ok(Some(c)),
-        Err(_) => fail(
-            InkjotStatus::InvalidArgument,
-            format!("{what} contains a NUL character"),
-        ),
-    }
+    Ok(Some(env.get_string(s)?.into()))
 }
 
-fn opt_ptr(s: &Option<CString>) -> *const std::ffi::c_char {
-    s.as_ref().map_or(null(), |c| c.as_ptr())
-}
-
-fn recognizer_ptr(handle: jlong) -> Result<*const InkjotRecognizer> {
+/// The recognizer behind a Java handle.
+///
+/// # Safety
+/// `handle` is 0 or a live handle from `nativeNewFrom*` (Java holds the read lock while it is used).
+unsafe fn recognizer<'a>(handle: jlong) -> Result<&'a Arc<Recognizer>> {
     if handle == 0 {
         return fail(InkjotStatus::NullPointer, "the recognizer is closed");
     }
-    Ok(handle as *const InkjotRecognizer)
+    // SAFETY: per the caller, a live `Box<Arc<Recognizer>>` made by `new_recognizer`.
+    Ok(unsafe { &*(handle as *const Arc<Recognizer>) })
 }
 
-fn session_ptr(handle: jlong) -> Result<*mut InkjotSession> {
+/// A Java handle for a new recognizer (freed by `Recognizer.nativeFree`).
+fn new_recognizer(recognizer: Recognizer) -> jlong {
+    Box::into_raw(Box::new(Arc::new(recognizer))) as jlong
+}
+
+/// The session behind a Java handle.
+///
+/// # Safety
+/// `handle` is 0 or a live handle from `Session.nativeNew`, used by one thread at a time (the
+/// Java methods are `synchronized`).
+unsafe fn session<'a>(handle: jlong) -> Result<&'a mut Session> {
     if handle == 0 {
         return fail(InkjotStatus::NullPointer, "the session is closed");
     }
-    Ok(handle as *mut InkjotSession)
+    // SAFETY: per the caller, a live, unshared `Box<Session>` made by `Session.nativeNew`.
+    Ok(unsafe { &mut *(handle as *mut Session) })
 }
 
-/// Reads Java's `float[][] x, float[][] y, long[][] t` (t may be null: 10 ms per point) into the
-/// C arrays.
-fn read_strokes(
+/// Reads Java's `float[][] x, float[][] y, long[][] t` (t may be null: 10 ms per point) into a
+/// validated ink.
+fn read_ink(
     env: &mut JNIEnv<'_>,
     x: &JObjectArray<'_>,
     y: &JObjectArray<'_>,
     t: &JObjectArray<'_>,
-) -> Result<(Vec<InkjotPoint>, Vec<usize>)> {
+) -> Result<Ink> {
     if x.is_null() || y.is_null() {
         return fail(InkjotStatus::NullPointer, "x and y must not be null");
     }
@@ -154,15 +164,9 @@ fn read_strokes(
             "x, y and t must hold the same number of strokes",
         );
     }
-    let limit = InkLimits::default().max_strokes;
-    if strokes as usize > limit {
-        return fail(
-            InkjotStatus::InvalidInk,
-            format!("ink has {strokes} strokes, more than the limit {limit}"),
-        );
-    }
-    let mut points = Vec::new();
-    let mut lengths = Vec::with_capacity(strokes as usize);
+    let limits = InkLimits::default();
+    limits_check(&limits, strokes as usize)?;
+    let mut ink = Vec::with_capacity(strokes as usize);
     let mut next_t = 0.0;
     for i in 0..strokes {
         let xs = JFloatArray::from(env.get_object_array_element(x, i)?);
@@ -199,12 +203,17 @@ fn read_strokes(
         if let Some(&last) = bt.last() {
             next_t = last + 2.0 * SYNTHETIC_TIME_STEP_MS;
         }
-        points.extend((0..n).map(|k| InkjotPoint {
-            x: f64::from(bx[k]),
-            y: f64::from(by[k]),
-            t: bt[k],
-        }));
-        lengths.push(n);
+        let points = bx
+            .iter()
+            .zip(&by)
+            .zip(&bt)
+            .map(|((&x, &y), &t)| Point {
+                x: f64::from(x),
+                y: f64::from(y),
+                t,
+            })
+            .collect();
+        ink.push(Stroke { points });
         // Keep the local reference table small for inks of many strokes.
         env.delete_local_ref(xs)?;
         env.delete_local_ref(ys)?;
@@ -212,61 +221,63 @@ fn read_strokes(
             env.delete_local_ref(ts)?;
         }
     }
-    Ok((points, lengths))
+    Ok(Ink::new(ink, &limits)?)
 }
 
-/// Java options (as separate arguments) as C options; `context` must outlive their use.
+/// Rejects more strokes than the limit before any is read.
+fn limits_check(limits: &InkLimits, strokes: usize) -> Result<()> {
+    if strokes > limits.max_strokes {
+        return Err(inkjot::InkError::TooManyStrokes {
+            count: strokes,
+            limit: limits.max_strokes,
+        }
+        .into());
+    }
+    Ok(())
+}
+
+/// Java options (as separate arguments) as Rust ones, checked as the C ABI checks them.
 fn options(
+    env: &mut JNIEnv<'_>,
     nbest: jint,
-    context: &Option<CString>,
+    pre_context: &JString<'_>,
     height: jdouble,
     use_lm: jboolean,
-) -> Result<InkjotOptions> {
+) -> Result<RecognizeOptions> {
     if nbest < 1 {
         return fail(
             InkjotStatus::InvalidArgument,
             format!("nbest must be at least 1, not {nbest}"),
         );
     }
-    Ok(InkjotOptions {
-        nbest: nbest as usize,
-        pre_context: opt_ptr(context),
-        writing_area_height: height,
-        use_lm: use_lm != 0,
-    })
+    let context = string(env, pre_context)?.unwrap_or_default();
+    if context.contains('\0') {
+        return fail(
+            InkjotStatus::InvalidArgument,
+            "preContext contains a NUL character",
+        );
+    }
+    Ok(checked_options(
+        nbest as usize,
+        &context,
+        height,
+        use_lm != 0,
+    )?)
 }
 
-/// Converts a C result list into `inkjot.Candidate[]` and frees it.
+/// The candidates as `inkjot.Candidate[]`.
 fn candidates<'local>(
     env: &mut JNIEnv<'local>,
-    results: *mut InkjotResults,
+    recognition: Recognition,
 ) -> Result<JObjectArray<'local>> {
-    struct Owned(*mut InkjotResults);
-    impl Drop for Owned {
-        fn drop(&mut self) {
-            // SAFETY: a list from the C API, freed exactly once, here.
-            unsafe { inkjot_results_free(self.0) }
-        }
-    }
-    let results = Owned(results);
-    // SAFETY: a live list.
-    let n = unsafe { inkjot_results_count(results.0) };
+    let n = recognition.candidates.len();
     let array = env.new_object_array(n as i32, CANDIDATE, JObject::null())?;
-    for i in 0..n {
-        // SAFETY: a live list and an index below its count; the text is copied at once.
-        let (text, score) = unsafe {
-            (
-                CStr::from_ptr(inkjot_results_text(results.0, i))
-                    .to_string_lossy()
-                    .into_owned(),
-                inkjot_results_score(results.0, i),
-            )
-        };
-        let text = env.new_string(text)?;
+    for (i, c) in recognition.candidates.into_iter().enumerate() {
+        let text = env.new_string(c.text)?;
         let candidate = env.new_object(
             CANDIDATE,
             "(Ljava/lang/String;F)V",
-            &[JValue::Object(&text), JValue::Float(score)],
+            &[JValue::Object(&text), JValue::Float(c.score)],
         )?;
         env.set_object_array_element(&array, i as i32, &candidate)?;
         env.delete_local_ref(candidate)?;
@@ -282,9 +293,7 @@ pub extern "system" fn Java_inkjot_Recognizer_nativeVersion<'local>(
     _class: JClass<'local>,
 ) -> jstring {
     guard(&mut env, null_mut(), |env| {
-        // SAFETY: a static NUL-terminated string.
-        let version = unsafe { CStr::from_ptr(inkjot_version()) }.to_string_lossy();
-        Ok(env.new_string(version)?.into_raw())
+        Ok(env.new_string(inkjot::recognizer::VERSION)?.into_raw())
     })
 }
 
@@ -294,7 +303,7 @@ pub extern "system" fn Java_inkjot_Recognizer_nativeAbiVersion<'local>(
     mut env: JNIEnv<'local>,
     _class: JClass<'local>,
 ) -> jint {
-    guard(&mut env, 0, |_| Ok(inkjot_abi_version() as jint))
+    guard(&mut env, 0, |_| Ok(INKJOT_ABI_VERSION as jint))
 }
 
 /// `static native long nativeNewFromPath(String modelPath, String lang)`.
@@ -306,14 +315,14 @@ pub extern "system" fn Java_inkjot_Recognizer_nativeNewFromPath<'local>(
     lang: JString<'local>,
 ) -> jlong {
     guard(&mut env, 0, |env| {
-        let path = c_string(env, &model_path, "modelPath")?;
-        let lang = c_string(env, &lang, "lang")?;
-        let mut out = null_mut();
-        // SAFETY: NULL or NUL-terminated strings alive for the call; `out` is a local.
-        check(unsafe {
-            inkjot_recognizer_new_from_path(opt_ptr(&path), opt_ptr(&lang), &mut out)
-        })?;
-        Ok(out as jlong)
+        let Some(path) = string(env, &model_path)? else {
+            return fail(InkjotStatus::NullPointer, "modelPath must not be null");
+        };
+        let lang = string(env, &lang)?.unwrap_or_default();
+        Ok(new_recognizer(recognizer_from_path(
+            Path::new(&path),
+            &lang,
+        )?))
     })
 }
 
@@ -336,20 +345,9 @@ pub extern "system" fn Java_inkjot_Recognizer_nativeNewFromBytes<'local>(
         } else {
             env.convert_byte_array(&lm)?
         };
-        let config = c_string(env, &decoder_config, "decoderConfig")?;
-        let mut out = null_mut();
-        // SAFETY: the buffers and string live for the call; `out` is a local.
-        check(unsafe {
-            inkjot_recognizer_new_from_memory(
-                model.as_ptr(),
-                model.len(),
-                if lm.is_empty() { null() } else { lm.as_ptr() },
-                lm.len(),
-                opt_ptr(&config),
-                &mut out,
-            )
-        })?;
-        Ok(out as jlong)
+        let config = string(env, &decoder_config)?;
+        let recognizer = recognizer_from_memory(&model, &lm, config.as_deref())?;
+        Ok(new_recognizer(recognizer))
     })
 }
 
@@ -361,8 +359,11 @@ pub extern "system" fn Java_inkjot_Recognizer_nativeFree<'local>(
     handle: jlong,
 ) {
     guard(&mut env, (), |_| {
-        // SAFETY: Java frees each handle once, under the write lock (nothing else uses it).
-        unsafe { inkjot_recognizer_free(handle as *mut InkjotRecognizer) };
+        if handle != 0 {
+            // SAFETY: made by `new_recognizer`; Java frees each handle once, under the write lock
+            // (nothing else uses it).
+            drop(unsafe { Box::from_raw(handle as *mut Arc<Recognizer>) });
+        }
         Ok(())
     })
 }
@@ -384,24 +385,12 @@ pub extern "system" fn Java_inkjot_Recognizer_nativeRecognize<'local>(
     use_lm: jboolean,
 ) -> jobjectArray {
     guard(&mut env, null_mut(), |env| {
-        let recognizer = recognizer_ptr(handle)?;
-        let (points, lengths) = read_strokes(env, &x, &y, &t)?;
-        let context = c_string(env, &pre_context, "preContext")?;
-        let options = options(nbest, &context, writing_area_height, use_lm)?;
-        let mut out = null_mut();
-        // SAFETY: a live recognizer (Java holds the read lock), arrays and options alive for the
-        // call, `out` a local.
-        check(unsafe {
-            inkjot_recognize(
-                recognizer,
-                points.as_ptr(),
-                lengths.as_ptr(),
-                lengths.len(),
-                &options,
-                &mut out,
-            )
-        })?;
-        Ok(candidates(env, out)?.into_raw())
+        // SAFETY: a live recognizer (Java holds the read lock).
+        let recognizer = unsafe { recognizer(handle) }?;
+        let ink = read_ink(env, &x, &y, &t)?;
+        let options = options(env, nbest, &pre_context, writing_area_height, use_lm)?;
+        let recognition = recognizer.recognize(&ink, &options)?;
+        Ok(candidates(env, recognition)?.into_raw())
     })
 }
 
@@ -414,11 +403,14 @@ pub extern "system" fn Java_inkjot_Session_nativeNew<'local>(
     writing_area_height: jdouble,
 ) -> jlong {
     guard(&mut env, 0, |_| {
-        let recognizer = recognizer_ptr(recognizer)?;
-        let mut out = null_mut();
-        // SAFETY: a live recognizer (Java holds its read lock); `out` a local.
-        check(unsafe { inkjot_session_new(recognizer, writing_area_height, &mut out) })?;
-        Ok(out as jlong)
+        // SAFETY: a live recognizer (Java holds its read lock).
+        let recognizer = Arc::clone(unsafe { self::recognizer(recognizer) }?);
+        let options = SessionOptions {
+            writing_area: writing_area(writing_area_height)?,
+            ..SessionOptions::default()
+        };
+        let session = Session::new(recognizer, options)?;
+        Ok(Box::into_raw(Box::new(session)) as jlong)
     })
 }
 
@@ -433,9 +425,14 @@ pub extern "system" fn Java_inkjot_Session_nativeAddPoint<'local>(
     t: jlong,
 ) {
     guard(&mut env, (), |_| {
-        let session = session_ptr(session)?;
         // SAFETY: a live session; Java's `synchronized` keeps it to one thread at a time.
-        check(unsafe { inkjot_session_add_point(session, f64::from(x), f64::from(y), t as f64) })
+        let session = unsafe { self::session(session) }?;
+        let point = Point {
+            x: f64::from(x),
+            y: f64::from(y),
+            t: t as f64,
+        };
+        Ok(session.add_point(point)?)
     })
 }
 
@@ -447,9 +444,9 @@ pub extern "system" fn Java_inkjot_Session_nativeEndStroke<'local>(
     session: jlong,
 ) {
     guard(&mut env, (), |_| {
-        let session = session_ptr(session)?;
         // SAFETY: as in nativeAddPoint.
-        check(unsafe { inkjot_session_end_stroke(session) })
+        unsafe { self::session(session) }?.end_stroke();
+        Ok(())
     })
 }
 
@@ -465,13 +462,11 @@ pub extern "system" fn Java_inkjot_Session_nativeCandidates<'local>(
     use_lm: jboolean,
 ) -> jobjectArray {
     guard(&mut env, null_mut(), |env| {
-        let session = session_ptr(session)?;
-        let context = c_string(env, &pre_context, "preContext")?;
-        let options = options(nbest, &context, 0.0, use_lm)?;
-        let mut out = null_mut();
-        // SAFETY: as in nativeAddPoint; options alive for the call; `out` a local.
-        check(unsafe { inkjot_session_candidates(session, &options, &mut out) })?;
-        Ok(candidates(env, out)?.into_raw())
+        // SAFETY: as in nativeAddPoint.
+        let session = unsafe { self::session(session) }?;
+        let options = options(env, nbest, &pre_context, 0.0, use_lm)?;
+        let recognition = session.candidates(&options)?;
+        Ok(candidates(env, recognition)?.into_raw())
     })
 }
 
@@ -483,9 +478,9 @@ pub extern "system" fn Java_inkjot_Session_nativeClear<'local>(
     session: jlong,
 ) {
     guard(&mut env, (), |_| {
-        let session = session_ptr(session)?;
         // SAFETY: as in nativeAddPoint.
-        check(unsafe { inkjot_session_clear(session) })
+        unsafe { self::session(session) }?.clear();
+        Ok(())
     })
 }
 
@@ -497,9 +492,9 @@ pub extern "system" fn Java_inkjot_Session_nativeStrokeCount<'local>(
     session: jlong,
 ) -> jint {
     guard(&mut env, 0, |_| {
-        let session = session_ptr(session)?;
         // SAFETY: as in nativeAddPoint.
-        Ok(unsafe { inkjot_session_stroke_count(session) } as jint)
+        let session = unsafe { self::session(session) }?;
+        Ok(jint::try_from(session.stroke_count()).unwrap_or(jint::MAX))
     })
 }
 
@@ -511,8 +506,11 @@ pub extern "system" fn Java_inkjot_Session_nativeFree<'local>(
     session: jlong,
 ) {
     guard(&mut env, (), |_| {
-        // SAFETY: Java frees each session once (synchronized, then the handle is zeroed).
-        unsafe { inkjot_session_free(session as *mut InkjotSession) };
+        if session != 0 {
+            // SAFETY: made by `Session.nativeNew`; Java frees each session once (synchronized,
+            // then the handle is zeroed).
+            drop(unsafe { Box::from_raw(session as *mut Session) });
+        }
         Ok(())
     })
 }

@@ -1,21 +1,23 @@
 //! `inkjot replay`: recorded inks played back in the terminal as they were written.
 //!
 //! The strokes are drawn on a Unicode braille canvas (each character cell holds 2×4 dots) at the
-//! pace of their timestamps, scaled by `--speed`. After every stroke the ink written so far is
-//! recognized and the candidates are shown with the recognition latency. On a terminal the picture
+//! pace of their timestamps, scaled by `--speed`. Each point is fed to a streaming
+//! [`inkjot::Session`] as it is drawn; after every stroke the session's candidates are shown with
+//! the time they took (each finished stroke is fitted once, as a keyboard would do it). On a terminal the picture
 //! is redrawn in place with plain ANSI escapes (cursor home, clear to end of line); with `--plain`
 //! or when standard output is not a terminal, one frame is printed after each stroke instead.
 
 use std::fmt::Write as _;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use clap::Args;
 use inkjot::decode::Candidate;
-use inkjot::ink::{Ink, InkLimits, InkRecord, read_ink_file};
-use inkjot::{RecognizeOptions, Recognizer};
+use inkjot::ink::{BoundingBox, InkLimits, InkRecord, read_ink_file};
+use inkjot::{RecognizeOptions, Recognizer, Session, SessionOptions};
 
 use super::RecognizerArgs;
 
@@ -67,12 +69,13 @@ pub fn run(args: &ReplayArgs) -> anyhow::Result<()> {
         bail!("--cols must be 4 to 1000 and --rows 2 to 500");
     }
     let (recognizer, options) = args.recognizer.load()?;
+    let recognizer = Arc::new(recognizer);
     let records = read_ink_file(&args.input, InkLimits::default())
         .with_context(|| format!("cannot read {}", args.input.display()))?;
     let animate = !args.plain && std::io::stdout().is_terminal();
     let mut player = Player {
         args,
-        recognizer: &recognizer,
+        recognizer,
         options: &options,
         animate,
         out: std::io::stdout().lock(),
@@ -102,7 +105,7 @@ pub fn run(args: &ReplayArgs) -> anyhow::Result<()> {
 /// Plays inks one after another and keeps the totals.
 struct Player<'a, W: Write> {
     args: &'a ReplayArgs,
-    recognizer: &'a Recognizer,
+    recognizer: Arc<Recognizer>,
     options: &'a RecognizeOptions,
     animate: bool,
     out: W,
@@ -146,6 +149,11 @@ impl<W: Write> Player<'_, W> {
             }
             times.push(row);
         }
+        let session_options = SessionOptions {
+            writing_area: self.options.writing_area,
+            ..SessionOptions::default()
+        };
+        let mut session = Session::new(Arc::clone(&self.recognizer), session_options)?;
         let mut frame = Frame {
             number,
             record,
@@ -182,10 +190,12 @@ impl<W: Write> Player<'_, W> {
                 };
                 frame.canvas.line(from, here);
                 frame.ink_ms = times[stroke][point];
+                session.add_point(points[point])?;
                 dirty = true;
                 point += 1;
                 if point == points.len() {
-                    self.recognize_prefix(&mut frame, stroke + 1)?;
+                    session.end_stroke();
+                    self.show_candidates(&mut frame, &mut session)?;
                     stroke += 1;
                     point = 0;
                     frame.finished = stroke == strokes.len();
@@ -215,20 +225,16 @@ impl<W: Write> Player<'_, W> {
         Ok(())
     }
 
-    /// Recognizes the first `count` strokes of the frame's ink and records the latency.
-    fn recognize_prefix(&mut self, frame: &mut Frame, count: usize) -> anyhow::Result<()> {
-        let prefix = Ink::new(
-            frame.record.ink.strokes()[..count].to_vec(),
-            &InkLimits::default(),
-        )?;
+    /// Asks the session for its candidates after a stroke and records the latency.
+    fn show_candidates(&mut self, frame: &mut Frame, session: &mut Session) -> anyhow::Result<()> {
         let begin = Instant::now();
-        let result = self.recognizer.recognize(&prefix, self.options)?;
+        let result = session.candidates(self.options)?;
         let latency = begin.elapsed().as_secs_f64() * 1e3;
         self.latencies_ms.push(latency);
         frame.latency_ms = Some(latency);
         frame.curves = result.curves;
         frame.candidates = result.candidates;
-        frame.strokes_done = count;
+        frame.strokes_done = session.stroke_count();
         Ok(())
     }
 
@@ -426,10 +432,9 @@ struct Viewport {
 }
 
 impl Viewport {
-    /// The largest uniform scaling of `bbox` (`min_x, min_y, max_x, max_y`) onto `width` × `height`
-    /// dots, centred.
-    fn fit(bbox: (f64, f64, f64, f64), width: usize, height: usize) -> Self {
-        let (w, h) = (bbox.2 - bbox.0, bbox.3 - bbox.1);
+    /// The largest uniform scaling of `bbox` onto `width` × `height` dots, centred.
+    fn fit(bbox: BoundingBox, width: usize, height: usize) -> Self {
+        let (w, h) = (bbox.width(), bbox.height());
         let (room_x, room_y) = ((width.max(1) - 1) as f64, (height.max(1) - 1) as f64);
         let scale = match (w > 0.0, h > 0.0) {
             (true, true) => (room_x / w).min(room_y / h),
@@ -440,8 +445,8 @@ impl Viewport {
         Viewport {
             scale,
             offset: (
-                (room_x - w * scale) / 2.0 - bbox.0 * scale,
-                (room_y - h * scale) / 2.0 - bbox.1 * scale,
+                (room_x - w * scale) / 2.0 - bbox.min_x * scale,
+                (room_y - h * scale) / 2.0 - bbox.min_y * scale,
             ),
         }
     }
@@ -458,7 +463,7 @@ impl Viewport {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use inkjot::ink::{Point, Stroke};
+    use inkjot::ink::{Ink, Point, Stroke};
 
     #[test]
     fn dots_follow_unicode_numbering() {
@@ -524,11 +529,17 @@ mod tests {
         assert_eq!(canvas.lines(), vec!["⠑⢄  ", "  ⠑⢄"]);
 
         // A flat ink keeps its aspect ratio: a horizontal line through the middle.
-        let view = Viewport::fit((0.0, 5.0, 100.0, 5.0), 8, 8);
+        let bbox = |min_x, min_y, max_x, max_y| BoundingBox {
+            min_x,
+            min_y,
+            max_x,
+            max_y,
+        };
+        let view = Viewport::fit(bbox(0.0, 5.0, 100.0, 5.0), 8, 8);
         assert_eq!(view.map(0.0, 5.0), (0, 4));
         assert_eq!(view.map(100.0, 5.0), (7, 4));
         // A single point lands in the centre.
-        let view = Viewport::fit((3.0, 3.0, 3.0, 3.0), 8, 8);
+        let view = Viewport::fit(bbox(3.0, 3.0, 3.0, 3.0), 8, 8);
         assert_eq!(view.map(3.0, 3.0), (4, 4));
     }
 }
