@@ -230,7 +230,7 @@ fuzz_target!(|data: &[u8]| {
         InkjotStatus::Ok if height == 0.0 => WritingArea::Auto,
         InkjotStatus::Ok => WritingArea::Height(height),
         InkjotStatus::InvalidArgument => {
-            assert!(!(height.is_finite() && height >= 0.0), "{height} refused");
+            assert!(!WritingArea::Height(height).is_valid(), "{height} refused");
             return;
         }
         other => panic!("inkjot_session_new: {other:?}"),

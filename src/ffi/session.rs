@@ -7,8 +7,8 @@
 //! height) and then fits each stroke. A [`Session`] fits each stroke when it ends and keeps its
 //! curves ([`StrokeFit`]) together with the frame they were fitted in (origin and scale):
 //!
-//! - **With a writing area** (recommended: a keyboard knows its canvas height) the scale never
-//!   changes, and the frame's origin (the bounding box's top-left corner) is fixed at the first
+//! - **With a writing area** (recommended: a keyboard knows its canvas height) the scale does not
+//!   change (unless the ink outgrows the area a million times, see `MIN_AREA_TO_EXTENT`), and the frame's origin (the bounding box's top-left corner) is fixed at the first
 //!   fit. Features are differences of positions, except the start height `y`, which is shifted
 //!   by how far the bounding box's top has moved since; so a later stroke that moves the bounding
 //!   box does not make finished strokes be fitted again. Candidates equal batch
@@ -95,7 +95,7 @@ impl Session {
     /// An empty session on `recognizer`; `area` is fixed for the session's life.
     pub fn new(recognizer: Arc<Recognizer>, area: WritingArea) -> Result<Self> {
         if let WritingArea::Height(h) = area {
-            if !(h.is_finite() && h > 0.0) {
+            if !area.is_valid() {
                 return Err(Error::InvalidArgument(format!(
                     "the writing area height must be positive and finite, not {h}"
                 )));
