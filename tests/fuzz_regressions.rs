@@ -11,6 +11,7 @@ use inkjot::ffi::{
     inkjot_recognizer_free, inkjot_recognizer_new_from_memory, inkjot_session_new,
 };
 use inkjot::ink::{Ink, InkLimits, Point, Stroke};
+use inkjot::model::Model;
 use inkjot::recognizer::RecognizeOptions;
 
 fn tiny() -> Recognizer {
@@ -129,4 +130,55 @@ fn tiny_writing_area_height_keeps_features_finite() {
         let result = tiny().recognize(&ink, &options).unwrap();
         assert!(result.candidates[0].score.is_finite(), "{height}");
     }
+}
+
+/// The tiny model with the first value of `tensor` (an F32 tensor) replaced.
+fn tiny_with(tensor: &str, value: f32) -> Vec<u8> {
+    let mut bytes = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/tiny-model.safetensors"
+    ))
+    .unwrap();
+    let len = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+    let header: serde_json::Value = serde_json::from_slice(&bytes[8..8 + len]).unwrap();
+    let start = 8 + len + header[tensor]["data_offsets"][0].as_u64().unwrap() as usize;
+    bytes[start..start + 4].copy_from_slice(&value.to_le_bytes());
+    bytes
+}
+
+/// load_model: a model whose `qrnn.0.bwd.bias` held a NaN (biases were not checked) and whose
+/// weights reached 3e38 (finite, so accepted) loaded, and its forward pass gave NaN for every
+/// symbol. Biases must now be finite and every parameter within ±MAX_PARAMETER.
+#[test]
+fn model_with_a_nan_bias_or_huge_weights_is_rejected() {
+    let found = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/fuzz/load_model-nan-bias-huge-weights.safetensors"
+    ))
+    .unwrap();
+    let err = Model::from_bytes(&found).unwrap_err();
+    assert!(matches!(err, inkjot::Error::Model(_)), "{err}");
+    for (tensor, value) in [
+        ("qrnn.0.bwd.bias", f32::NAN),
+        ("qrnn.0.fwd.bias", f32::INFINITY),
+        ("out.bias", 2.4e38),
+        ("qrnn.0.bwd.weight", 2.8e38),
+        ("out.weight", -3.2e38),
+    ] {
+        let err = Model::from_bytes(&tiny_with(tensor, value)).unwrap_err();
+        assert!(
+            matches!(err, inkjot::Error::Model(_)),
+            "{tensor} = {value}: {err}"
+        );
+    }
+    // A large but plausible value still loads, and the network stays finite.
+    let model = Model::from_bytes(&tiny_with("out.weight", 100.0)).unwrap();
+    let rows = [[0.5f32; inkjot::features::FEATURE_DIM]; 3];
+    assert!(
+        model
+            .forward(&rows)
+            .as_slice()
+            .iter()
+            .all(|v| v.is_finite())
+    );
 }

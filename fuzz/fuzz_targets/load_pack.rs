@@ -26,7 +26,9 @@ fuzz_target!(|data: &[u8]| {
         assert!(!lm.word_log_prob("hello").is_nan());
         for c in lm.characters().take(200) {
             let (logp, _) = lm.advance_char(lm.start(), c);
-            assert!(!logp.is_nan() && logp <= 1e-3, "{c:?}: {logp}");
+            // Not `logp <= 0`: a file can hold arcs or backoffs of negative cost (probability
+            // above 1), which no cheap load-time check can rule out for a backoff model.
+            assert!(!logp.is_nan(), "{c:?}: {logp}");
         }
     }
     let Ok(pack) = LanguagePack::from_bytes(lm_bytes, &json) else {

@@ -9,6 +9,10 @@
 //! `[3H, K·D]` (or `.weight_q` I8 `[3H, K·D]` + `.weight_scale` F32 `[3H]`) and `qrnn.{l}.{d}.bias`
 //! F32 `[3H]`; then `out.weight` (or `out.weight_q` + `out.weight_scale`) `[C, 2H]` and `out.bias`
 //! `[C]`. D is `input_dim` for layer 0 and 2H above it.
+//!
+//! Values: weights, biases and dequantized int8 weights within ±[`MAX_PARAMETER`], `feature_std`
+//! at least [`MIN_FEATURE_STD`], `feature_mean` within ±[`MAX_FEATURE_MEAN`]. Trained models stay
+//! far inside (|w| < 10); beyond these, activations can overflow to inf and NaN.
 
 use std::collections::HashMap;
 
@@ -28,6 +32,18 @@ const MAX_LAYERS: usize = 16;
 const MAX_HIDDEN: usize = 2048;
 const MAX_KERNEL: usize = 8;
 const MAX_SYMBOLS: usize = 4096;
+
+/// Largest magnitude of a weight, a bias or a dequantized int8 weight.
+pub const MAX_PARAMETER: f32 = 1e4;
+/// Smallest `feature_std` (features are divided by it).
+pub const MIN_FEATURE_STD: f32 = 1e-4;
+/// Largest magnitude of a `feature_mean` entry.
+pub const MAX_FEATURE_MEAN: f32 = 1e6;
+
+/// True for a finite value within ±`limit`.
+fn within(v: f32, limit: f32) -> bool {
+    v.abs() <= limit
+}
 
 /// The network's shape, from the file's `arch` metadata.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
@@ -139,8 +155,18 @@ pub fn parse(bytes: &[u8]) -> Result<ModelParts> {
     }
     let feature_mean = float_list(get("feature_mean")?, "feature_mean", arch.input_dim)?;
     let feature_std = float_list(get("feature_std")?, "feature_std", arch.input_dim)?;
-    if feature_std.iter().any(|s| !(s.is_finite() && *s > 0.0)) {
-        return Err(bad("feature_std must be positive".into()));
+    if feature_std
+        .iter()
+        .any(|s| !(s.is_finite() && *s >= MIN_FEATURE_STD))
+    {
+        return Err(bad(format!(
+            "feature_std must be at least {MIN_FEATURE_STD}"
+        )));
+    }
+    if feature_mean.iter().any(|m| !within(*m, MAX_FEATURE_MEAN)) {
+        return Err(bad(format!(
+            "feature_mean must be within ±{MAX_FEATURE_MEAN}"
+        )));
     }
     let tensors = SafeTensors::deserialize(bytes).map_err(|e| bad(format!("bad tensors: {e}")))?;
     let h = arch.hidden;
@@ -203,7 +229,10 @@ fn dense(tensors: &SafeTensors, prefix: &str, rows: usize, cols: usize) -> Resul
             Dtype::F32,
             &[rows],
         )?);
-        if scale.iter().any(|s| !s.is_finite() || *s < 0.0) {
+        if scale
+            .iter()
+            .any(|s| !(*s >= 0.0 && within(*s * 127.0, MAX_PARAMETER)))
+        {
             return Err(Error::Model(format!(
                 "{prefix}.weight_scale has invalid values"
             )));
@@ -219,9 +248,9 @@ fn dense(tensors: &SafeTensors, prefix: &str, rows: usize, cols: usize) -> Resul
             Dtype::F32,
             &[rows, cols],
         )?);
-        if w.iter().any(|v| !v.is_finite()) {
+        if w.iter().any(|v| !within(*v, MAX_PARAMETER)) {
             return Err(Error::Model(format!(
-                "{prefix}.weight has non-finite values"
+                "{prefix}.weight has values that are not finite or beyond ±{MAX_PARAMETER}"
             )));
         }
         Weights::F32(w)
@@ -232,6 +261,11 @@ fn dense(tensors: &SafeTensors, prefix: &str, rows: usize, cols: usize) -> Resul
         Dtype::F32,
         &[rows],
     )?);
+    if bias.iter().any(|v| !within(*v, MAX_PARAMETER)) {
+        return Err(Error::Model(format!(
+            "{prefix}.bias has values that are not finite or beyond ±{MAX_PARAMETER}"
+        )));
+    }
     Ok(Dense {
         rows,
         cols,
