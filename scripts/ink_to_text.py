@@ -37,7 +37,7 @@ def main() -> None:
                 ts = stroke.get("t") or [next_t + 10.0 * k for k in range(len(xs))]
                 if ts:
                     next_t = ts[-1] + 20.0
-                triples = " ".join(f"{number(x)} {number(y)} {number(t)}" for x, y, t in zip(xs, ys, ts))
+                triples = " ".join(f"{number(x)} {number(y)} {number(t)}" for x, y, t in zip(xs, ys, ts, strict=True))
                 print(f"stroke {triples}")
 
 

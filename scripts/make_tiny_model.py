@@ -33,8 +33,11 @@ def write_safetensors(path: Path, tensors: dict, metadata: dict) -> None:
     for name in sorted(tensors):
         array = np.ascontiguousarray(tensors[name])
         data = array.astype(array.dtype.newbyteorder("<")).tobytes()
-        header[name] = {"dtype": dtypes[array.dtype], "shape": list(array.shape),
-                        "data_offsets": [offset, offset + len(data)]}
+        header[name] = {
+            "dtype": dtypes[array.dtype],
+            "shape": list(array.shape),
+            "data_offsets": [offset, offset + len(data)],
+        }
         blobs.append(data)
         offset += len(data)
     text = json.dumps(header, sort_keys=True, separators=(",", ":")).encode()
@@ -46,8 +49,11 @@ def write_safetensors(path: Path, tensors: dict, metadata: dict) -> None:
 
 
 def main() -> None:
-    out = Path(sys.argv[1]) if len(sys.argv) > 1 else (
-        Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "tiny-model.safetensors")
+    out = (
+        Path(sys.argv[1])
+        if len(sys.argv) > 1
+        else (Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "tiny-model.safetensors")
+    )
     rng = np.random.default_rng(20240605)
     alphabet = [""] + list(" " + string.digits + string.ascii_lowercase + string.ascii_uppercase)
     tensors = {}
@@ -56,9 +62,9 @@ def main() -> None:
         for direction in ("fwd", "bwd"):
             scale = 1.0 / np.sqrt(KERNEL * d_in)
             tensors[f"qrnn.{layer}.{direction}.weight"] = (
-                rng.standard_normal((3 * HIDDEN, KERNEL * d_in)) * scale).astype(np.float32)
-            tensors[f"qrnn.{layer}.{direction}.bias"] = (
-                rng.standard_normal(3 * HIDDEN) * 0.1).astype(np.float32)
+                rng.standard_normal((3 * HIDDEN, KERNEL * d_in)) * scale
+            ).astype(np.float32)
+            tensors[f"qrnn.{layer}.{direction}.bias"] = (rng.standard_normal(3 * HIDDEN) * 0.1).astype(np.float32)
         d_in = 2 * HIDDEN
     tensors["out.weight"] = (rng.standard_normal((len(alphabet), 2 * HIDDEN)) * 1.5).astype(np.float32)
     bias = (rng.standard_normal(len(alphabet)) * 0.5).astype(np.float32)
@@ -68,8 +74,9 @@ def main() -> None:
         "format": "inkjot-model",
         "version": "1",
         "alphabet": json.dumps(alphabet),
-        "arch": json.dumps({"type": "bi-qrnn", "layers": LAYERS, "hidden": HIDDEN,
-                            "kernel": KERNEL, "input_dim": INPUT_DIM}),
+        "arch": json.dumps(
+            {"type": "bi-qrnn", "layers": LAYERS, "hidden": HIDDEN, "kernel": KERNEL, "input_dim": INPUT_DIM}
+        ),
         "feature_mean": json.dumps([0.0] * INPUT_DIM),
         "feature_std": json.dumps([1.0] * INPUT_DIM),
         "quantization": "none",

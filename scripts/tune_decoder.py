@@ -7,6 +7,7 @@ stores the best setting (lowest CER) in models/<lang>/decoder.json.
     python3 scripts/tune_decoder.py --lang en --data ../shared/data/unipen/valid.jsonl.gz \
         --kind word --limit 1500 --write
 """
+
 import argparse
 import itertools
 import json
@@ -48,11 +49,16 @@ def main():
     for w, b in itertools.product(map(float, args.lm_weights.split(",")), map(float, args.bonuses.split(","))):
         r = evaluate(args, ["--lm-weight", str(w), "--insertion-bonus", str(b)])
         results.append((r["cer"], w, b, r))
-        print(f"lm_weight {w:.2f} bonus {b:.2f}: CER {r['cer']:.4f} WER {r['wer']:.4f} "
-              f"exact {r['exact']:.4f} p50 {r['latency_ms']['p50']:.3f} ms", flush=True)
+        print(
+            f"lm_weight {w:.2f} bonus {b:.2f}: CER {r['cer']:.4f} WER {r['wer']:.4f} "
+            f"exact {r['exact']:.4f} p50 {r['latency_ms']['p50']:.3f} ms",
+            flush=True,
+        )
     cer, w, b, best = min(results, key=lambda x: x[0])
-    print(f"best: lm_weight {w} insertion_bonus {b}: CER {cer:.4f} "
-          f"(greedy {greedy['cer']:.4f}, relative reduction {1 - cer / greedy['cer']:.1%})")
+    print(
+        f"best: lm_weight {w} insertion_bonus {b}: CER {cer:.4f} "
+        f"(greedy {greedy['cer']:.4f}, relative reduction {1 - cer / greedy['cer']:.1%})"
+    )
     if args.write:
         path = ROOT / "models" / args.lang / "decoder.json"
         config = json.loads(path.read_text())

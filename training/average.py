@@ -9,6 +9,7 @@ decay) into one checkpoint that export.py and eval.py accept.
 With --valid, every input and the average are evaluated (greedy CER) on the same inks, so the
 gain is measured, not assumed.
 """
+
 import argparse
 import os
 import sys
@@ -27,8 +28,12 @@ def average_state(checkpoints):
     """Element-wise mean of the `model` state dicts; all must have the same architecture."""
     first = checkpoints[0]
     for ck in checkpoints[1:]:
-        if ck["arch"] != first["arch"] or ck["alphabet"] != first["alphabet"]:
-            raise SystemExit("checkpoints differ in architecture or alphabet; cannot average")
+        if (
+            ck["arch"] != first["arch"]
+            or ck["alphabet"] != first["alphabet"]
+            or ck.get("feature_names") != first.get("feature_names")
+        ):
+            raise SystemExit("checkpoints differ in architecture, alphabet or features; cannot average")
     avg = {}
     for key, value in first["model"].items():
         if value.is_floating_point():
@@ -49,9 +54,15 @@ def main(argv=None):
     torch.set_num_threads(a.threads)
     cks = [torch.load(p, map_location="cpu", weights_only=False) for p in a.checkpoints]
     first = cks[0]
-    out = dict(model=average_state(cks), alphabet=first["alphabet"], arch=first["arch"],
-               epoch=first.get("state", {}).get("epoch", first.get("epoch")),
-               args=first.get("args"), averaged=list(a.checkpoints))
+    out = dict(
+        model=average_state(cks),
+        alphabet=first["alphabet"],
+        feature_names=first.get("feature_names"),
+        arch=first["arch"],
+        epoch=first.get("state", {}).get("epoch", first.get("epoch")),
+        config=first.get("config", first.get("args")),
+        averaged=list(a.checkpoints),
+    )
     torch.save(out, a.out)
     log(f"averaged {len(cks)} checkpoints -> {a.out}")
     if a.valid:

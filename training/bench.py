@@ -4,6 +4,7 @@ UNIPEN-like lengths (chars ~4 curves, words ~20, text lines ~100) and extrapolat
 
   python3 training/bench.py --configs 5x96,4x112,3x128 --steps 100
 """
+
 import argparse
 import os
 import sys
@@ -46,7 +47,7 @@ def main():
         parts = [int(v) for v in cfg.split("x")]
         L, H = parts[0], parts[1]
         K = parts[2] if len(parts) > 2 else 2
-        model = BiQRNN(C, layers=L, hidden=H, kernel=K)
+        model = BiQRNN(C, L, H, K, input_dim=inks.feature_dim)
         nparam = sum(p.numel() for p in model.parameters())
         opt = torch.optim.Adam(model.parameters(), 1e-3)
         batches = make_batches(prep.lengths, a.max_tokens, a.max_batch, np.random.default_rng(0))

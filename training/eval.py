@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Greedy-decoding CER/WER of an exported model (f32 or int8) or a checkpoint on a featurize file.
 
-  python3 training/eval.py --model models/inkjot-qrnn-int8.safetensors --data data-cache/valid.safetensors
+python3 training/eval.py --model models/inkjot-qrnn-int8.safetensors --data data-cache/valid.safetensors
 """
+
 import argparse
 import json
 import os
@@ -33,10 +34,15 @@ def main(argv=None):
     if a.model.endswith(".pt"):
         model, ck = model_from_checkpoint(a.model)
         alphabet = ck["alphabet"]
+        read = ck.get("feature_names")
     else:
         model, alphabet, meta = load_model(a.model)
         print(f"model {a.model}: quantization={meta.get('quantization')} arch={meta.get('arch')}")
+        read = meta["feature_names"].split(",") if meta.get("feature_names") else None
     inks = load_inkset(a.data)
+    # models from before the names were recorded read the first input_dim features
+    if read is not None and list(inks.feature_names[: len(read)]) != list(read):
+        raise SystemExit(f"{a.model} reads features {','.join(read)}; {a.data} has {','.join(inks.feature_names)}")
     idx = np.arange(len(inks))
     if a.kinds:
         kinds = set(a.kinds.split(","))

@@ -4,6 +4,7 @@
   python3 training/export.py --checkpoint training/runs/inkjot-qrnn/best.pt --name inkjot-qrnn \
       --valid data-cache/valid.safetensors
 """
+
 import argparse
 import os
 import sys

@@ -17,6 +17,7 @@ implementation approximates), then stored as f32.
   python3 training/export_golden.py --model models/inkjot-qrnn.safetensors \
       --data data-cache/valid.safetensors --n 4
 """
+
 import argparse
 import json
 import os
@@ -24,7 +25,6 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import numpy as np
 import torch
 from safetensors.torch import save_file
 
@@ -110,8 +110,10 @@ def main(argv=None):
     for j, i in enumerate(chosen):
         T = inks.lengths[i]
         diff = (tensors[f"logprobs_{j}"] - tensors[f"logprobs_int8_{j}"]).abs().max().item()
-        print(f"  {j}: {inks.ids[i]} T={T} label={inks.labels[i][:40]!r} greedy={gf[j][:40]!r} "
-              f"greedy_int8={gq[j][:40]!r} max|f32-int8| logprob diff {diff:.3g}")
+        print(
+            f"  {j}: {inks.ids[i]} T={T} label={inks.labels[i][:40]!r} greedy={gf[j][:40]!r} "
+            f"greedy_int8={gq[j][:40]!r} max|f32-int8| logprob diff {diff:.3g}"
+        )
     return 0
 
 

@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
-"""Fast end-to-end check of the training pipeline (CPU, synthetic data, well under a minute).
+"""Fast end-to-end check of the training scripts (CPU, synthetic data, well under a minute):
+train, resume, --keep-epochs + average.py, --init-from, export (f32 + int8), golden files, eval.
+The unit tests of the pieces are in training/tests (pytest).
 
   python3 training/smoke_test.py [--keep DIR]
 
 Exits non-zero on the first failure.
 """
+
 import argparse
 import json
 import os
@@ -24,11 +27,9 @@ import torch
 from safetensors import safe_open
 from safetensors.numpy import load_file
 
-from inkjot_train.data import build_alphabet, collate, load_inkset, make_batches, prepare, save_inkset
-from inkjot_train.model import BiQRNN, fo_pool, fo_pool_reference
+from inkjot_train import reference
+from inkjot_train.data import load_inkset
 from inkjot_train.modelio import load_model
-from inkjot_train import FEATURE_DIM, reference
-from inkjot_train.synth import make_synthetic
 
 T0 = time.time()
 
@@ -49,71 +50,39 @@ def run(*cmd):
     return r.stdout
 
 
-def unit_checks():
-    torch.manual_seed(0)
-    # fo-pooling: custom autograd vs. plain autograd reference
-    z = torch.randn(9, 3, 5, dtype=torch.double).tanh().requires_grad_()
-    f = torch.randn(9, 3, 5, dtype=torch.double).sigmoid().requires_grad_()
-    check(torch.autograd.gradcheck(fo_pool, (z, f)), "fo-pooling gradient (gradcheck)")
-    check(torch.allclose(fo_pool(z, f), fo_pool_reference(z, f)), "fo-pooling forward matches reference")
-    # padding must not leak: batched (padded with junk) == one at a time
-    m = BiQRNN(7, layers=3, hidden=8, kernel=3).double().eval()
-    lens = [5, 11, 1, 8]
-    xs = [torch.randn(L, FEATURE_DIM, dtype=torch.double) for L in lens]
-    X = torch.full((max(lens), len(lens), FEATURE_DIM), 77.0, dtype=torch.double)
-    for i, x in enumerate(xs):
-        X[: len(x), i] = x
-    out = m(X, torch.tensor(lens))
-    err = max((m(x[:, None], torch.tensor([len(x)]))[:, 0] - out[: len(x), i]).abs().max().item() for i, x in enumerate(xs))
-    check(err < 1e-10, f"no leakage from padding across batch (max diff {err:.1e})")
-    # a model of the 10 paper features, widened to read `y` too: same outputs until trained
-    narrow = BiQRNN(7, layers=2, hidden=8, kernel=3, input_dim=FEATURE_DIM - 1).double().eval()
-    narrow.set_normalization(torch.rand(FEATURE_DIM - 1), torch.rand(FEATURE_DIM - 1) + 0.5)
-    wide = BiQRNN(7, layers=2, hidden=8, kernel=3, input_dim=FEATURE_DIM).double().eval()
-    wide.load_widened(narrow.state_dict())
-    werr = (narrow(X, torch.tensor(lens)) - wide(X, torch.tensor(lens))).abs().max().item()
-    X2 = X.clone()
-    X2[..., -1] += 1.0
-    check(werr < 1e-12 and torch.equal(narrow(X, torch.tensor(lens)), narrow(X2, torch.tensor(lens))),
-          f"widened model == narrow model, which ignores the new feature (max diff {werr:.1e})")
-    # featurize-layout round trip and batching
-    inks = make_synthetic(300, seed=5)
-    with tempfile.TemporaryDirectory() as d:
-        p = os.path.join(d, "x.safetensors")
-        save_inkset(p, inks)
-        back = load_inkset(p)
-        with safe_open(p, framework="numpy") as fh:
-            md = fh.metadata()
-    check(back.labels == inks.labels and back.ids == inks.ids and np.array_equal(back.features, inks.features),
-          "featurize layout round trip")
-    check(md["format"] == "inkjot-features" and md["feature_dim"] == str(FEATURE_DIM), "featurize metadata")
-    alpha = build_alphabet(back.labels, 1)
-    prep = prepare(back, alpha)
-    bs = make_batches(prep.lengths, 512, 64, np.random.default_rng(0))
-    check(sorted(np.concatenate(bs).tolist()) == list(range(len(prep))), "batches cover every ink once")
-    check(all(len(b) * prep.lengths[b].max() <= 512 or len(b) == 1 for b in bs), "batches respect max_tokens")
-    b = collate(prep, bs[0])
-    check(b.x.shape[1] == len(bs[0]) and int(b.target_lengths.sum()) == len(b.targets), "collate shapes")
-
-
-def check_model_file(path, quant, alphabet_len=None):
+def check_model_file(path, quant, feature_names):
     t = load_file(path)
     with safe_open(path, framework="numpy") as fh:
         md = fh.metadata()
-    for k in ("format", "version", "alphabet", "arch", "feature_mean", "feature_std", "quantization", "valid_cer", "trained"):
+    for k in (
+        "format",
+        "version",
+        "alphabet",
+        "arch",
+        "feature_mean",
+        "feature_std",
+        "quantization",
+        "valid_cer",
+        "trained",
+    ):
         check(k in md, f"{os.path.basename(path)}: metadata has {k}")
     check(md["format"] == "inkjot-model" and md["version"] == "1", "format/version")
     check(md["quantization"] == quant, f"quantization = {quant}")
     alpha = json.loads(md["alphabet"])
     arch = json.loads(md["arch"])
-    check(alpha[0] == "" and all(isinstance(c, str) and len(c) == 1 for c in alpha[1:]), "alphabet: blank first, then chars")
-    check(arch["type"] == "bi-qrnn" and arch["input_dim"] == FEATURE_DIM, "arch")
-    check(len(json.loads(md["feature_mean"])) == FEATURE_DIM == len(json.loads(md["feature_std"])), "feature mean/std")
+    check(
+        alpha[0] == "" and all(isinstance(c, str) and len(c) == 1 for c in alpha[1:]),
+        "alphabet: blank first, then chars",
+    )
+    dim = len(feature_names)
+    check(arch["type"] == "bi-qrnn" and arch["input_dim"] == dim, "arch")
+    check(md.get("feature_names") == ",".join(feature_names), "feature_names of the train files")
+    check(len(json.loads(md["feature_mean"])) == dim == len(json.loads(md["feature_std"])), "feature mean/std")
     float(md["valid_cer"])
     L, H, K, C = arch["layers"], arch["hidden"], arch["kernel"], len(alpha)
     expected = {}
     for l in range(L):
-        d_in = FEATURE_DIM if l == 0 else 2 * H
+        d_in = dim if l == 0 else 2 * H
         for d in ("fwd", "bwd"):
             expected[f"qrnn.{l}.{d}.weight"] = (3 * H, K * d_in)
             expected[f"qrnn.{l}.{d}.bias"] = (3 * H,)
@@ -123,7 +92,9 @@ def check_model_file(path, quant, alphabet_len=None):
     for name, shape in expected.items():
         if name.endswith(".weight") and quant != "none":
             q, s = t[name + "_q"], t[name + "_scale"]
-            check(q.dtype == np.int8 and q.shape == shape and np.abs(q.astype(int)).max() <= 127, f"{name}_q I8 {shape}")
+            check(
+                q.dtype == np.int8 and q.shape == shape and np.abs(q.astype(int)).max() <= 127, f"{name}_q I8 {shape}"
+            )
             check(s.dtype == np.float32 and s.shape == (shape[0],) and np.all(s > 0), f"{name}_scale F32 [{shape[0]}]")
             names |= {name + "_q", name + "_scale"}
         else:
@@ -138,7 +109,6 @@ def main():
     ap.add_argument("--keep", help="work in this directory and keep it")
     a = ap.parse_args()
     torch.set_num_threads(2)
-    unit_checks()
 
     work = a.keep or tempfile.mkdtemp(prefix="inkjot-smoke-")
     os.makedirs(work, exist_ok=True)
@@ -148,13 +118,48 @@ def main():
         run("-m", "inkjot_train.synth", "--out", tr, "-n", "1200", "--seed", "1")
         run("-m", "inkjot_train.synth", "--out", tr2, "-n", "1200", "--seed", "11")
         run("-m", "inkjot_train.synth", "--out", va, "-n", "150", "--seed", "2")
-        common = ["train.py", "--train", f"{tr},{tr2}", "--valid", va, "--layers", "2", "--hidden", "16",
-                  "--max-tokens", "1024", "--max-batch", "64", "--warmup-steps", "5", "--lr", "3e-3",
-                  "--epochs", "3", "--log-seconds", "1000", "--threads", "2", "--valid-subset", "100"]
+        common = [
+            "train.py",
+            "--train",
+            f"{tr},{tr2}",
+            "--valid",
+            va,
+            "--layers",
+            "2",
+            "--hidden",
+            "16",
+            "--max-tokens",
+            "1024",
+            "--max-batch",
+            "64",
+            "--warmup-steps",
+            "5",
+            "--lr",
+            "3e-3",
+            "--epochs",
+            "3",
+            "--log-seconds",
+            "1000",
+            "--threads",
+            "2",
+            "--valid-subset",
+            "100",
+        ]
         models = os.path.join(work, "models")
         # A: straight run of 50 steps (crosses into the 2nd epoch / 2nd train file), exports
-        out_a = run(*common, "--run-dir", os.path.join(work, "runA"), "--max-steps", "50",
-                    "--export-dir", models, "--name", "smoke", "--keep-epochs", "1")
+        out_a = run(
+            *common,
+            "--run-dir",
+            os.path.join(work, "runA"),
+            "--max-steps",
+            "50",
+            "--export-dir",
+            models,
+            "--name",
+            "smoke",
+            "--keep-epochs",
+            "1",
+        )
         check("exported" in out_a, "training run A finished and exported")
         # B: 20 steps, then resume to 50: must reproduce A
         run(*common, "--run-dir", os.path.join(work, "runB"), "--max-steps", "20", "--no-export")
@@ -172,24 +177,43 @@ def main():
         out_avg = run("average.py", "--out", avg, ep1, os.path.join(work, "runA", "last.pt"), "--valid", va)
         c1 = torch.load(ep1, weights_only=False)
         cavg = torch.load(avg, weights_only=False)
-        worst_avg = max((cavg["model"][k] - (ca["model"][k] + c1["model"][k]) / 2).abs().max().item()
-                        for k in ca["model"] if ca["model"][k].is_floating_point())
+        worst_avg = max(
+            (cavg["model"][k] - (ca["model"][k] + c1["model"][k]) / 2).abs().max().item()
+            for k in ca["model"]
+            if ca["model"][k].is_floating_point()
+        )
         moved = max((ca["model"][k] - c1["model"][k]).abs().max().item() for k in ca["model"])
-        check(moved > 0 and worst_avg < 1e-6 and sum("all: CER" in line for line in out_avg.splitlines()) == 3,
-              f"average.py writes the mean of the weights ({worst_avg:.1e}) and evaluates all three")
+        check(
+            moved > 0 and worst_avg < 1e-6 and sum("all: CER" in line for line in out_avg.splitlines()) == 3,
+            f"average.py writes the mean of the weights ({worst_avg:.1e}) and evaluates all three",
+        )
         # C: --init-from starts a new run (fresh step count) from A's weights and fine-tunes them
-        out_c = run(*common, "--run-dir", os.path.join(work, "runC"), "--max-steps", "5", "--no-export",
-                    "--init-from", os.path.join(work, "runA", "last.pt"))
+        out_c = run(
+            *common,
+            "--run-dir",
+            os.path.join(work, "runC"),
+            "--max-steps",
+            "5",
+            "--no-export",
+            "--init-from",
+            os.path.join(work, "runA", "last.pt"),
+        )
         cc = torch.load(os.path.join(work, "runC", "last.pt"), weights_only=False)
         moved_c = max((cc["model"][k] - ca["model"][k]).abs().max().item() for k in ca["model"])
-        check("initializing from" in out_c and cc["state"]["global_step"] == 5 and 0 < moved_c < 0.5,
-              f"--init-from: run C fine-tuned run A's weights for 5 steps (max change {moved_c:.2e})")
+        check(
+            "initializing from" in out_c and cc["state"]["global_step"] == 5 and 0 < moved_c < 0.5,
+            f"--init-from: run C fine-tuned run A's weights for 5 steps (max change {moved_c:.2e})",
+        )
         loss = ca["state"].get("train_loss_ema")
-        check(loss is not None and np.isfinite(loss) and not ca["state"].get("nonfinite_steps"), f"finite training loss ({loss:.3f})")
+        check(
+            loss is not None and np.isfinite(loss) and not ca["state"].get("nonfinite_steps"),
+            f"finite training loss ({loss:.3f})",
+        )
 
         f32, i8 = os.path.join(models, "smoke.safetensors"), os.path.join(models, "smoke-int8.safetensors")
-        t32, md32 = check_model_file(f32, "none")
-        t8, md8 = check_model_file(i8, "int8-per-channel")
+        names = load_inkset(tr).feature_names
+        t32, md32 = check_model_file(f32, "none", names)
+        t8, md8 = check_model_file(i8, "int8-per-channel", names)
         bad = []
         for k, w in t32.items():
             if k.endswith(".weight"):
@@ -213,7 +237,10 @@ def main():
                 l8 = m8.double()(x.double()[:, None], torch.tensor([len(x)]))[:, 0].numpy()
             worst32 = max(worst32, np.abs(reference.forward(t32, md32, inks.ink(i)) - lt).max())
             worst8 = max(worst8, np.abs(reference.forward(t8, md8, inks.ink(i)) - l8).max())
-        check(worst32 < 1e-9 and worst8 < 1e-9, f"NumPy contract reference == PyTorch (f32 {worst32:.1e}, int8 {worst8:.1e})")
+        check(
+            worst32 < 1e-9 and worst8 < 1e-9,
+            f"NumPy contract reference == PyTorch (f32 {worst32:.1e}, int8 {worst8:.1e})",
+        )
 
         # golden files
         gdir = os.path.join(work, "golden")
@@ -227,8 +254,15 @@ def main():
         gerr = 0.0
         for j in range(4):
             fj, lj, qj = g[f"features_{j}"], g[f"logprobs_{j}"], g[f"logprobs_int8_{j}"]
-            check(fj.shape[1] == FEATURE_DIM and lj.shape == (fj.shape[0], len(alpha)) == qj.shape, f"golden {j} shapes {fj.shape} {lj.shape}")
-            gerr = max(gerr, np.abs(reference.forward(t32, md32, fj) - lj).max(), np.abs(reference.forward(t8, md8, fj) - qj).max())
+            check(
+                fj.shape[1] == len(names) and lj.shape == (fj.shape[0], len(alpha)) == qj.shape,
+                f"golden {j} shapes {fj.shape} {lj.shape}",
+            )
+            gerr = max(
+                gerr,
+                np.abs(reference.forward(t32, md32, fj) - lj).max(),
+                np.abs(reference.forward(t8, md8, fj) - qj).max(),
+            )
         check(gerr < 1e-5, f"golden logprobs match the NumPy reference (max diff {gerr:.1e})")
 
         out = run("eval.py", "--model", i8, "--data", va, "--examples", "2")

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
 """Train the inkjot bi-QRNN. See training/README.md.  python3 training/train.py --help"""
+
 import os
 import sys
 import warnings

@@ -1,4 +1,5 @@
-"""inkjot training pipeline: bidirectional QRNN + CTC on featurized Bezier-curve inks."""
+"""inkjot training pipeline: bidirectional QRNN + CTC on featurized Bezier-curve inks.
 
-FEATURE_DIM = 11
-FEATURE_NAMES = ["dx", "dy", "d1", "d2", "a1", "a2", "g1", "g2", "g3", "p", "y"]
+The feature layout (names and count) is not defined here: it is read from each featurize file's
+`feature_names` metadata (written by `inkjot featurize`, defined in `src/features/vector.rs`).
+"""

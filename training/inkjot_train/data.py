@@ -1,29 +1,28 @@
 """Loading `inkjot featurize` safetensors files, alphabet, filtering, length-bucketed batching.
 
 File layout (contract with the Rust featurizer):
-  features      F32 [N_curves_total, 11]  (dx, dy, d1, d2, a1, a2, g1, g2, g3, p, y); p = 1 for pen-up curves,
-                y = start height below the bounding box top
+  features      F32 [N_curves_total, D]   one row per curve, columns named by the `feature_names`
+                                          metadata (today dx, dy, d1, d2, a1, a2, g1, g2, g3, p, y)
   offsets       I64 [N_inks + 1]          ink i = features[offsets[i]:offsets[i+1]]
   labels        U8  [bytes]               concatenated UTF-8 labels, label_offsets I64 [N_inks + 1]
   ids           U8  [bytes]               concatenated UTF-8 ids,    id_offsets    I64 [N_inks + 1]
-  __metadata__  format=inkjot-features, version=1, feature_dim=11, feature_names=...
+  __metadata__  format=inkjot-features, version=1, feature_dim=D, feature_names=comma list of D names
+
+The feature names and their count are read from the file, never assumed here.
 """
 
 from __future__ import annotations
 
 import collections
 import glob
-import json
 import os
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
 from safetensors import safe_open
 from safetensors.numpy import load_file, save_file
-
-from . import FEATURE_DIM, FEATURE_NAMES
 
 FEATURES_FORMAT = "inkjot-features"
 
@@ -40,12 +39,12 @@ def kind_of(ink_id: str) -> str:
     return "other"
 
 
-def _split_strings(buf: np.ndarray, offs: np.ndarray) -> List[str]:
+def _split_strings(buf: np.ndarray, offs: np.ndarray) -> list[str]:
     b = buf.tobytes()
     return [b[offs[i] : offs[i + 1]].decode("utf-8") for i in range(len(offs) - 1)]
 
 
-def _join_strings(strings: Sequence[str]) -> Tuple[np.ndarray, np.ndarray]:
+def _join_strings(strings: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     enc = [s.encode("utf-8") for s in strings]
     offs = np.zeros(len(enc) + 1, dtype=np.int64)
     offs[1:] = np.cumsum([len(e) for e in enc])
@@ -56,12 +55,13 @@ def _join_strings(strings: Sequence[str]) -> Tuple[np.ndarray, np.ndarray]:
 class InkSet:
     """All inks of one featurize file (or a subset of it)."""
 
-    features: np.ndarray  # [N_curves, FEATURE_DIM] f32
+    features: np.ndarray  # [N_curves, len(feature_names)] f32
     offsets: np.ndarray  # [N+1] i64
-    labels: List[str]
-    ids: List[str]
+    labels: list[str]
+    ids: list[str]
+    feature_names: tuple[str, ...]  # column names of `features`, from the file's metadata
     path: str = ""
-    metadata: Dict[str, str] = field(default_factory=dict)
+    metadata: dict[str, str] = field(default_factory=dict)
 
     def __len__(self):
         return len(self.labels)
@@ -73,10 +73,10 @@ class InkSet:
     def ink(self, i: int) -> np.ndarray:
         return self.features[self.offsets[i] : self.offsets[i + 1]]
 
-    def kinds(self) -> List[str]:
+    def kinds(self) -> list[str]:
         return [kind_of(i) for i in self.ids]
 
-    def subset(self, idx: Iterable[int]) -> "InkSet":
+    def subset(self, idx: Iterable[int]) -> InkSet:
         idx = np.asarray(list(idx), dtype=np.int64)
         lens = self.lengths[idx]
         offs = np.zeros(len(idx) + 1, dtype=np.int64)
@@ -85,23 +85,50 @@ class InkSet:
             feats = np.concatenate([self.ink(int(i)) for i in idx], axis=0)
         else:
             feats = np.zeros((0, self.features.shape[1]), np.float32)
-        return InkSet(feats, offs, [self.labels[i] for i in idx], [self.ids[i] for i in idx], self.path, self.metadata)
+        return InkSet(
+            feats,
+            offs,
+            [self.labels[i] for i in idx],
+            [self.ids[i] for i in idx],
+            self.feature_names,
+            self.path,
+            self.metadata,
+        )
+
+    @property
+    def feature_dim(self) -> int:
+        return len(self.feature_names)
+
+
+def parse_feature_names(meta: dict[str, str], path: str = "") -> tuple[str, ...]:
+    """The feature names of a featurize file's metadata (`feature_names`, checked against
+    `feature_dim` when that is present). Raises ValueError if they are missing or inconsistent."""
+    raw = meta.get("feature_names")
+    if not raw:
+        raise ValueError(f"{path}: no `feature_names` metadata; featurize the data again with `inkjot featurize`")
+    names = tuple(n.strip() for n in raw.split(","))
+    if any(not n for n in names) or len(set(names)) != len(names):
+        raise ValueError(f"{path}: bad `feature_names` metadata {raw!r} (empty or repeated names)")
+    dim = meta.get("feature_dim")
+    if dim is not None and dim != str(len(names)):
+        raise ValueError(f"{path}: feature_dim {dim} but {len(names)} feature_names")
+    return names
 
 
 def load_inkset(path: str) -> InkSet:
+    """Read a featurize file, checking its metadata and the consistency of every tensor."""
     with safe_open(path, framework="numpy") as f:
         meta = f.metadata() or {}
     if meta.get("format") != FEATURES_FORMAT:
         raise ValueError(f"{path}: metadata format is {meta.get('format')!r}, expected {FEATURES_FORMAT!r}")
     if meta.get("version") != "1":
         raise ValueError(f"{path}: unsupported version {meta.get('version')!r}")
-    if int(meta.get("feature_dim", FEATURE_DIM)) != FEATURE_DIM:
-        raise ValueError(f"{path}: feature_dim {meta.get('feature_dim')} != {FEATURE_DIM}")
+    names = parse_feature_names(meta, path)
     t = load_file(path)
     feats = np.ascontiguousarray(t["features"], dtype=np.float32)
     offs = t["offsets"].astype(np.int64)
-    if feats.ndim != 2 or feats.shape[1] != FEATURE_DIM:
-        raise ValueError(f"{path}: features shape {feats.shape}")
+    if feats.ndim != 2 or feats.shape[1] != len(names):
+        raise ValueError(f"{path}: features shape {feats.shape}, expected [N, {len(names)}] for {','.join(names)}")
     if offs[0] != 0 or offs[-1] != feats.shape[0] or np.any(np.diff(offs) < 0):
         raise ValueError(f"{path}: inconsistent offsets")
     labels = _split_strings(t["labels"], t["label_offsets"].astype(np.int64))
@@ -111,18 +138,18 @@ def load_inkset(path: str) -> InkSet:
     if not np.all(np.isfinite(feats)):
         bad = int((~np.isfinite(feats)).any(axis=1).sum())
         raise ValueError(f"{path}: {bad} curves with non-finite features")
-    return InkSet(feats, offs, labels, ids, path, dict(meta))
+    return InkSet(feats, offs, labels, ids, names, path, dict(meta))
 
 
-def save_inkset(path: str, inks: InkSet, extra_meta: Optional[Dict[str, str]] = None):
+def save_inkset(path: str, inks: InkSet, extra_meta: dict[str, str] | None = None):
     """Write an InkSet in the featurize layout (used for synthetic/test files)."""
     lb, lo = _join_strings(inks.labels)
     ib, io = _join_strings(inks.ids)
     meta = {
         "format": FEATURES_FORMAT,
         "version": "1",
-        "feature_dim": str(FEATURE_DIM),
-        "feature_names": ",".join(FEATURE_NAMES),
+        "feature_dim": str(inks.feature_dim),
+        "feature_names": ",".join(inks.feature_names),
     }
     if extra_meta:
         meta.update(extra_meta)
@@ -140,9 +167,9 @@ def save_inkset(path: str, inks: InkSet, extra_meta: Optional[Dict[str, str]] = 
     )
 
 
-def expand_paths(specs: Sequence[str]) -> List[str]:
+def expand_paths(specs: Sequence[str]) -> list[str]:
     """Comma-separated lists and globs -> sorted unique existing paths (order of specs kept)."""
-    out: List[str] = []
+    out: list[str] = []
     for spec in specs:
         for part in spec.split(","):
             part = part.strip()
@@ -163,7 +190,7 @@ def expand_paths(specs: Sequence[str]) -> List[str]:
 # alphabet and filtering
 
 
-def build_alphabet(labels: Iterable[str], min_count: int = 5) -> List[str]:
+def build_alphabet(labels: Iterable[str], min_count: int = 5) -> list[str]:
     cnt = collections.Counter()
     for s in labels:
         cnt.update(s)
@@ -173,7 +200,7 @@ def build_alphabet(labels: Iterable[str], min_count: int = 5) -> List[str]:
 
 def ctc_min_frames(ids: Sequence[int]) -> int:
     """Minimum input length CTC needs: label length + number of equal adjacent labels."""
-    return len(ids) + sum(1 for a, b in zip(ids, ids[1:]) if a == b)
+    return len(ids) + sum(1 for a, b in zip(ids, ids[1:], strict=False) if a == b)
 
 
 @dataclass
@@ -182,9 +209,9 @@ class Prepared:
 
     inks: InkSet
     index: np.ndarray  # kept ink indices into inks
-    targets: List[np.ndarray]  # per kept ink, int64 class ids (1..C-1)
+    targets: list[np.ndarray]  # per kept ink, int64 class ids (1..C-1)
     lengths: np.ndarray  # curves per kept ink
-    dropped: Dict[str, int]
+    dropped: dict[str, int]
 
     def __len__(self):
         return len(self.index)
@@ -226,7 +253,7 @@ def prepare(inks: InkSet, alphabet: Sequence[str], max_len: int = 0, min_len: in
     return Prepared(inks, index, targets, lens[index].astype(np.int64), dict(dropped))
 
 
-def feature_stats(features: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+def feature_stats(features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per-feature mean/std (float64 accumulation), returned as float32-representable values."""
     x = features.astype(np.float64)
     mean = x.mean(axis=0)
@@ -235,14 +262,13 @@ def feature_stats(features: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
     return mean.astype(np.float32), std.astype(np.float32)
 
 
-def describe_features(features: np.ndarray) -> str:
+def describe_features(features: np.ndarray, names: Sequence[str]) -> str:
+    """A table of per-feature quantiles, mean and std (for the training log)."""
     qs = np.percentile(features, [0, 1, 50, 99, 100], axis=0)
     rows = ["feature      min       p1      p50      p99      max     mean      std"]
-    for j, name in enumerate(FEATURE_NAMES[: features.shape[1]]):
+    for j, name in enumerate(names):
         col = features[:, j]
-        rows.append(
-            f"{name:>7} " + " ".join(f"{v:8.3f}" for v in qs[:, j]) + f" {col.mean():8.3f} {col.std():8.3f}"
-        )
+        rows.append(f"{name:>7} " + " ".join(f"{v:8.3f}" for v in qs[:, j]) + f" {col.mean():8.3f} {col.std():8.3f}")
     return "\n".join(rows)
 
 
@@ -257,7 +283,7 @@ def make_batches(
     rng: np.random.Generator,
     chunk: int = 8192,
     order: str = "shuffle",
-) -> List[np.ndarray]:
+) -> list[np.ndarray]:
     """Length-bucketed batches of positions into `lengths`.
 
     Positions are shuffled, cut into chunks of `chunk`, sorted by length inside each chunk and
@@ -266,11 +292,11 @@ def make_batches(
     """
     n = len(lengths)
     perm = rng.permutation(n)
-    batches: List[np.ndarray] = []
+    batches: list[np.ndarray] = []
     for s in range(0, n, chunk):
         part = perm[s : s + chunk]
         part = part[np.argsort(lengths[part], kind="stable")]
-        cur: List[int] = []
+        cur: list[int] = []
         cur_max = 0
         for p in part:
             L = int(lengths[p])
@@ -292,7 +318,7 @@ def make_batches(
 
 @dataclass
 class Batch:
-    x: torch.Tensor  # [T, B, FEATURE_DIM] raw features, zero padded
+    x: torch.Tensor  # [T, B, D] raw features, zero padded
     lengths: torch.Tensor  # [B] int64
     targets: torch.Tensor  # [sum target lengths] int64
     target_lengths: torch.Tensor  # [B] int64
@@ -307,7 +333,7 @@ def collate(prep: Prepared, positions: np.ndarray) -> Batch:
     lens = prep.lengths[positions]
     T = int(lens.max())
     B = len(positions)
-    x = np.zeros((T, B, FEATURE_DIM), dtype=np.float32)
+    x = np.zeros((T, B, prep.inks.feature_dim), dtype=np.float32)
     feats, offs = prep.inks.features, prep.inks.offsets
     for b, p in enumerate(positions):
         i = prep.index[p]

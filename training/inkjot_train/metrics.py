@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import collections
-from typing import Dict, List, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import torch
 
-from . import FEATURE_DIM
 from .data import InkSet, kind_of
 
 
@@ -22,7 +21,7 @@ def edit_distance(a: Sequence, b: Sequence) -> int:
         av = np.frombuffer(a.encode("utf-32-le"), dtype=np.uint32)
         bv = np.frombuffer(b.encode("utf-32-le"), dtype=np.uint32)
     else:
-        vocab: Dict = {}
+        vocab: dict = {}
         av = np.array([vocab.setdefault(x, len(vocab)) for x in a], dtype=np.int64)
         bv = np.array([vocab.setdefault(x, len(vocab)) for x in b], dtype=np.int64)
     n = len(bv)
@@ -37,7 +36,7 @@ def edit_distance(a: Sequence, b: Sequence) -> int:
     return int(prev[-1])
 
 
-def greedy_decode(logprobs: torch.Tensor, lengths: torch.Tensor, alphabet: Sequence[str]) -> List[str]:
+def greedy_decode(logprobs: torch.Tensor, lengths: torch.Tensor, alphabet: Sequence[str]) -> list[str]:
     """logprobs [T, B, C] -> strings (collapse repeats, drop blank 0)."""
     best = logprobs.argmax(dim=-1).cpu().numpy()  # [T,B]
     out = []
@@ -77,7 +76,7 @@ class ErrorCounter:
     def wer(self, kind="all") -> float:
         return self.word_err[kind] / max(1, self.word_ref[kind])
 
-    def summary(self) -> Dict[str, float]:
+    def summary(self) -> dict[str, float]:
         out = {}
         for k in ["all", "char", "word", "text", "other"]:
             if self.n[k]:
@@ -98,7 +97,7 @@ class ErrorCounter:
 def pad_batch(inks: InkSet, idx: Sequence[int]):
     lens = np.array([inks.offsets[i + 1] - inks.offsets[i] for i in idx], dtype=np.int64)
     T = max(1, int(lens.max()))
-    x = np.zeros((T, len(idx), FEATURE_DIM), dtype=np.float32)
+    x = np.zeros((T, len(idx), inks.feature_dim), dtype=np.float32)
     for b, i in enumerate(idx):
         x[: lens[b], b] = inks.ink(i)
     return torch.from_numpy(x), torch.from_numpy(lens)
@@ -113,7 +112,7 @@ def evaluate(
     max_tokens: int = 8192,
     max_batch: int = 256,
     examples: int = 0,
-) -> "tuple[ErrorCounter, list]":
+) -> tuple[ErrorCounter, list]:
     """Greedy CER/WER of `model` on inks[indices] (all inks with >= 1 curve by default)."""
     was_training = model.training
     model.eval()
@@ -125,14 +124,13 @@ def evaluate(
     samples = []
     s = 0
     while s < len(idx):
-        L = lens[idx[s]]
         e = s + 1
         while e < len(idx) and e - s < max_batch and (e - s + 1) * lens[idx[e]] <= max_tokens:
             e += 1
         batch = idx[s:e]
         x, bl = pad_batch(inks, batch)
         hyps = greedy_decode(model(x, bl), bl, alphabet)
-        for i, h in zip(batch, hyps):
+        for i, h in zip(batch, hyps, strict=True):
             ec.add(h, inks.labels[i], kind_of(inks.ids[i]))
             samples.append((inks.ids[i], inks.labels[i], h))
         s = e

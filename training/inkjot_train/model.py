@@ -16,14 +16,10 @@ length, and its output is reversed back.
 from __future__ import annotations
 
 import math
-from typing import List, Optional
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-
-from . import FEATURE_DIM
-
 
 # ----------------------------------------------------------------------------------------
 # fo-pooling: c_t = f_t * c_{t-1} + b_t  with b_t = (1 - f_t) * z_t, time-major [T, B, C].
@@ -158,13 +154,17 @@ class QRNNLayer(nn.Module):
 
 
 class BiQRNN(nn.Module):
+    """The recognizer network: `layers` bidirectional QRNN layers and a linear CTC output layer.
+    `input_dim` is the number of features it reads (the first `input_dim` columns of its input)."""
+
     def __init__(
         self,
         num_classes: int,
-        layers: int = 4,
-        hidden: int = 112,
-        kernel: int = 2,
-        input_dim: int = FEATURE_DIM,
+        layers: int,
+        hidden: int,
+        kernel: int,
+        *,
+        input_dim: int,
         dropout: float = 0.1,
         input_dropout: float = 0.0,
     ):
@@ -180,7 +180,7 @@ class BiQRNN(nn.Module):
         self.register_buffer("feature_mean", torch.zeros(input_dim))
         self.register_buffer("feature_std", torch.ones(input_dim))
 
-    def load_widened(self, state: "dict[str, torch.Tensor]"):
+    def load_widened(self, state: dict[str, torch.Tensor]):
         """Load a state dict of a model with the same layers but fewer input features (a prefix of
         this model's): the extra input columns of layer 0 start at zero, so the widened model
         computes exactly what the old one did until training teaches it to use them. The new
@@ -220,13 +220,13 @@ class BiQRNN(nn.Module):
         if self.training and self.input_dropout > 0:
             x = F.dropout(x, self.input_dropout, True)
         rev = reverse_index(lengths, T)
-        for l, layer in enumerate(self.qrnn):
+        for layer in self.qrnn:
             x = layer(x, rev)
             if self.training and self.dropout > 0:
                 x = F.dropout(x, self.dropout, True)
         return F.log_softmax(self.out(x), dim=-1)
 
-    def export_state(self) -> "dict[str, torch.Tensor]":
+    def export_state(self) -> dict[str, torch.Tensor]:
         """Tensors with the contract names (f32, contiguous, CPU)."""
         out = {}
         for l, layer in enumerate(self.qrnn):
@@ -238,7 +238,7 @@ class BiQRNN(nn.Module):
         out["out.bias"] = self.out.bias.detach().float().cpu().contiguous()
         return out
 
-    def load_export_state(self, tensors: "dict[str, torch.Tensor]"):
+    def load_export_state(self, tensors: dict[str, torch.Tensor]):
         with torch.no_grad():
             for l, layer in enumerate(self.qrnn):
                 for d in ("fwd", "bwd"):
@@ -249,7 +249,8 @@ class BiQRNN(nn.Module):
             self.out.bias.copy_(tensors["out.bias"])
 
 
-def count_parameters(layers: int, hidden: int, kernel: int, num_classes: int, input_dim: int = FEATURE_DIM) -> int:
+def count_parameters(layers: int, hidden: int, kernel: int, num_classes: int, input_dim: int) -> int:
+    """Parameter count of a BiQRNN (weights and biases; the normalization buffers excluded)."""
     n = 0
     for l in range(layers):
         d_in = input_dim if l == 0 else 2 * hidden

@@ -8,14 +8,15 @@ int8 file:  every `X.weight` is replaced by `X.weight_q` (I8, same shape) and
             A row that is all zero gets scale 1.0 (q = 0).
 metadata:   format=inkjot-model, version=1, alphabet (JSON list, [0] = "" = CTC blank),
             arch (JSON {type, layers, hidden, kernel, input_dim}), feature_mean / feature_std
-            (JSON lists of input_dim floats), quantization (none | int8-per-channel), valid_cer, trained.
+            (JSON lists of input_dim floats), quantization (none | int8-per-channel), valid_cer, trained;
+            extra (not read by the Rust code): feature_names (comma list of the input_dim features
+            read, from the training files), valid_cer_word, valid_wer_word, valid_n.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 import torch
@@ -27,12 +28,12 @@ from .model import BiQRNN
 MODEL_FORMAT = "inkjot-model"
 
 
-def f32_json_list(values) -> List[float]:
+def f32_json_list(values) -> list[float]:
     """Shortest decimal that round-trips each value as f32."""
     return [float(str(np.float32(v))) for v in np.asarray(values, dtype=np.float32)]
 
 
-def quantize_rows(w: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+def quantize_rows(w: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     w = w.detach().float().cpu()
     amax = w.abs().amax(dim=1)
     scale = torch.where(amax > 0, amax / 127.0, torch.ones_like(amax))
@@ -44,7 +45,7 @@ def dequantize_rows(q: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
     return q.float() * scale.float()[:, None]
 
 
-def build_metadata(model: BiQRNN, alphabet, quantization: str, valid_cer, trained: str, extra=None) -> Dict[str, str]:
+def build_metadata(model: BiQRNN, alphabet, quantization: str, valid_cer, trained: str, extra=None) -> dict[str, str]:
     meta = {
         "format": MODEL_FORMAT,
         "version": "1",
@@ -61,7 +62,7 @@ def build_metadata(model: BiQRNN, alphabet, quantization: str, valid_cer, traine
     return meta
 
 
-def int8_tensors(model: BiQRNN) -> Dict[str, torch.Tensor]:
+def int8_tensors(model: BiQRNN) -> dict[str, torch.Tensor]:
     out = {}
     for name, t in model.export_state().items():
         if name.endswith(".weight"):
@@ -74,6 +75,7 @@ def int8_tensors(model: BiQRNN) -> Dict[str, torch.Tensor]:
 
 
 def save_model(model: BiQRNN, alphabet, path: str, quantization: str = "none", valid_cer=None, trained="", extra=None):
+    """Write `model` as an f32 (quantization "none") or int8 ("int8-per-channel") model file."""
     if quantization == "none":
         tensors = model.export_state()
     elif quantization == "int8-per-channel":
@@ -87,12 +89,12 @@ def save_model(model: BiQRNN, alphabet, path: str, quantization: str = "none", v
     return path
 
 
-def read_metadata(path: str) -> Dict[str, str]:
+def read_metadata(path: str) -> dict[str, str]:
     with safe_open(path, framework="pt") as f:
         return dict(f.metadata() or {})
 
 
-def load_model(path: str, dequantize: bool = True) -> Tuple[BiQRNN, List[str], Dict[str, str]]:
+def load_model(path: str, dequantize: bool = True) -> tuple[BiQRNN, list[str], dict[str, str]]:
     """Load an exported f32 or int8 file into a BiQRNN (int8 weights are dequantized)."""
     meta = read_metadata(path)
     if meta.get("format") != MODEL_FORMAT:
@@ -101,7 +103,9 @@ def load_model(path: str, dequantize: bool = True) -> Tuple[BiQRNN, List[str], D
     if arch.get("type") != "bi-qrnn":
         raise ValueError(f"{path}: unsupported arch {arch}")
     alphabet = json.loads(meta["alphabet"])
-    model = BiQRNN(len(alphabet), arch["layers"], arch["hidden"], arch["kernel"], arch["input_dim"], dropout=0.0)
+    model = BiQRNN(
+        len(alphabet), arch["layers"], arch["hidden"], arch["kernel"], input_dim=arch["input_dim"], dropout=0.0
+    )
     model.set_normalization(json.loads(meta["feature_mean"]), json.loads(meta["feature_std"]))
     t = load_file(path)
     if meta.get("quantization", "none") == "int8-per-channel":

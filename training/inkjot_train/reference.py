@@ -6,7 +6,6 @@ implements; the smoke test checks that both agree.
 from __future__ import annotations
 
 import json
-from typing import Dict
 
 import numpy as np
 from safetensors import safe_open
@@ -19,7 +18,7 @@ def load_exported(path: str):
     return load_file(path), meta
 
 
-def _weight(t: Dict[str, np.ndarray], name: str) -> np.ndarray:
+def _weight(t: dict[str, np.ndarray], name: str) -> np.ndarray:
     if name in t:
         return t[name].astype(np.float64)
     q, s = t[name + "_q"], t[name + "_scale"]
@@ -50,7 +49,7 @@ def qrnn_direction(x: np.ndarray, W: np.ndarray, b: np.ndarray, K: int, H: int) 
     return h
 
 
-def forward(t: Dict[str, np.ndarray], meta: Dict[str, str], feats: np.ndarray) -> np.ndarray:
+def forward(t: dict[str, np.ndarray], meta: dict[str, str], feats: np.ndarray) -> np.ndarray:
     """Raw features [T, D] -> log-probabilities [T, C] (float64); the model reads the first
     arch["input_dim"] of the D features."""
     arch = json.loads(meta["arch"])
@@ -61,7 +60,9 @@ def forward(t: Dict[str, np.ndarray], meta: Dict[str, str], feats: np.ndarray) -
     x = (feats[:, : arch["input_dim"]].astype(np.float64) - mean) / std
     for l in range(L):
         hf = qrnn_direction(x, _weight(t, f"qrnn.{l}.fwd.weight"), t[f"qrnn.{l}.fwd.bias"].astype(np.float64), K, H)
-        hb = qrnn_direction(x[::-1], _weight(t, f"qrnn.{l}.bwd.weight"), t[f"qrnn.{l}.bwd.bias"].astype(np.float64), K, H)[::-1]
+        hb = qrnn_direction(
+            x[::-1], _weight(t, f"qrnn.{l}.bwd.weight"), t[f"qrnn.{l}.bwd.bias"].astype(np.float64), K, H
+        )[::-1]
         x = np.concatenate([hf, hb], axis=1)
     logits = x @ _weight(t, "out.weight").T + t["out.bias"].astype(np.float64)
     m = logits.max(axis=1, keepdims=True)

@@ -11,8 +11,13 @@ import argparse
 
 import numpy as np
 
-from . import FEATURE_DIM
 from .data import InkSet, save_inkset
+
+# The column layout of today's `inkjot featurize` files, imitated by the synthetic data (test data
+# only: training reads the names from each file's metadata).
+SYNTH_FEATURE_NAMES = ("dx", "dy", "d1", "d2", "a1", "a2", "g1", "g2", "g3", "p", "y")
+_DIM = len(SYNTH_FEATURE_NAMES)
+_PEN_UP = SYNTH_FEATURE_NAMES.index("p")
 
 DEFAULT_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJ0123456789.,'-"
 WORDS_LEN = (2, 9)
@@ -30,12 +35,12 @@ def make_synthetic(
     protos = {}
     for c in chars:
         k = int(prng.integers(2, 6))
-        p = prng.normal(0, 1, size=(k, FEATURE_DIM)).astype(np.float32)
+        p = prng.normal(0, 1, size=(k, _DIM)).astype(np.float32)
         p[:, 0:2] *= 20.0  # dx, dy in "device units"
-        p[:, 9] = 0.0
+        p[:, _PEN_UP] = 0.0
         protos[c] = p
-    penup = np.zeros(FEATURE_DIM, np.float32)
-    penup[9] = 1.0
+    penup = np.zeros(_DIM, np.float32)
+    penup[_PEN_UP] = 1.0
     rng = np.random.default_rng(seed)
     feats, offs, labels, ids = [], [0], [], []
     kinds = rng.choice(3, size=n, p=np.asarray(mix) / np.sum(mix))
@@ -49,7 +54,9 @@ def make_synthetic(
             label = "".join(rng.choice(list(chars[:26]), size=L))
             cat = "7"
         else:
-            words = ["".join(rng.choice(list(chars), size=int(rng.integers(1, 9)))) for _ in range(int(rng.integers(3, 8)))]
+            words = [
+                "".join(rng.choice(list(chars), size=int(rng.integers(1, 9)))) for _ in range(int(rng.integers(3, 8)))
+            ]
             label = " ".join(words)
             cat = "8"
         parts = []
@@ -60,7 +67,7 @@ def make_synthetic(
                 parts.append(g[None])
                 continue
             p = protos[c] + rng.normal(0, noise, size=protos[c].shape).astype(np.float32) * np.abs(protos[c]).clip(0.2)
-            p[:, 9] = 0.0
+            p[:, _PEN_UP] = 0.0
             parts.append(p)
             if ci + 1 < len(label) and rng.random() < 0.3:
                 g = penup.copy()
@@ -71,7 +78,7 @@ def make_synthetic(
         offs.append(offs[-1] + len(x))
         labels.append(label)
         ids.append(f"{cat}/syn/{seed:010x}/{j}")
-    return InkSet(np.concatenate(feats), np.asarray(offs, np.int64), labels, ids, "synthetic")
+    return InkSet(np.concatenate(feats), np.asarray(offs, np.int64), labels, ids, SYNTH_FEATURE_NAMES, "synthetic")
 
 
 def main(argv=None):
