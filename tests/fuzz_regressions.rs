@@ -5,7 +5,8 @@ use std::ptr::null_mut;
 use std::sync::Arc;
 
 use inkjot::Recognizer;
-use inkjot::features::{FeatureConfig, WritingArea, featurize, normalize};
+use inkjot::decode::LanguagePack;
+use inkjot::features::{FEATURE_DIM, FeatureConfig, WritingArea, featurize, normalize};
 use inkjot::ffi::{
     InkjotOptions, InkjotPoint, InkjotStatus, Session, inkjot_options_default, inkjot_recognize,
     inkjot_recognizer_free, inkjot_recognizer_new_from_memory, inkjot_session_new,
@@ -181,4 +182,36 @@ fn model_with_a_nan_bias_or_huge_weights_is_rejected() {
             .iter()
             .all(|v| v.is_finite())
     );
+}
+
+/// load_pack: a pack whose LM (from fuzzed bytes) has large negative costs gave raw beam scores
+/// so large that their log-sum-exp rounded to each score in f32: five candidates all scored 0,
+/// shares summing to 5. Shares are now taken relative to the best score.
+#[test]
+fn candidate_shares_sum_to_one_with_huge_raw_scores() {
+    let input = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/fuzz/load_pack-huge-scores.bin"
+    ))
+    .unwrap();
+    // The load_pack target's format: a u16 length, decoder.json, then lm.fst.
+    let len = usize::from(u16::from_le_bytes([input[0], input[1]]));
+    let json = String::from_utf8_lossy(&input[2..2 + len]);
+    let pack = LanguagePack::from_bytes(&input[2 + len..], &json).unwrap();
+    let recognizer = tiny();
+    let decoder = pack.decoder(recognizer.model().alphabet()).unwrap();
+    let rows: Vec<[f32; FEATURE_DIM]> = (0..6)
+        .map(|i| std::array::from_fn(|j| ((i * 11 + j) as f32 * 0.61).cos()))
+        .collect();
+    let logprobs = recognizer.model().forward(&rows);
+    let candidates = decoder.decode_top(&logprobs, "pre ", 5).unwrap();
+    assert_eq!(candidates.len(), 5);
+    assert!(
+        candidates
+            .iter()
+            .all(|c| c.score.is_finite() && c.score <= 0.0)
+    );
+    assert!(candidates.windows(2).all(|w| w[0].score >= w[1].score));
+    let total: f64 = candidates.iter().map(|c| f64::from(c.score).exp()).sum();
+    assert!((total - 1.0).abs() < 1e-4, "{candidates:?}");
 }
