@@ -90,7 +90,7 @@ typedef struct {
   // none. Borrowed: only read during the call.
   const char *pre_context;
   // Height of the area the user wrote in, in the ink's units (a keyboard's canvas height); 0
-  // means "use the ink's own height". Must be finite and not negative.
+  // means "use the ink's own height". Must be finite, not negative and not subnormal.
   double writing_area_height;
   // Decode with the language model when the recognizer has one (default true).
   bool use_lm;

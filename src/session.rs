@@ -95,13 +95,16 @@ pub struct Session {
 
 impl Session {
     /// An empty session on `recognizer`. Errors: [`Error::InvalidArgument`] for a writing-area
-    /// height that is not positive and finite.
+    /// height that is not positive, finite and normal.
     pub fn new(recognizer: Arc<Recognizer>, options: SessionOptions) -> Result<Self> {
         if let WritingArea::Height(h) = options.writing_area {
-            if !(h.is_finite() && h > 0.0) {
+            if !options.writing_area.is_valid() {
                 return Err(Error::invalid(
                     "writing_area",
-                    format!("the height must be positive and finite, not {h}"),
+                    format!(
+                        "the height must be positive, finite and not subnormal, not {}",
+                        crate::error::Num(h)
+                    ),
                 ));
             }
         }

@@ -266,14 +266,24 @@ pub fn beam_search(
 }
 
 fn to_candidates(hypotheses: Vec<Hypothesis>) -> Vec<Candidate> {
+    // Shares are taken relative to the best score: a log-sum-exp of large raw scores (an LM with
+    // negative costs can give 1e30) rounds to the score itself in f32, and every share became 1.
+    // An infinite best score (inf - inf) counts as a tie with it.
+    let best = hypotheses
+        .iter()
+        .fold(f32::NEG_INFINITY, |acc, h| acc.max(h.score));
+    let relative = |score: f32| {
+        let d = score - best;
+        if d.is_nan() { 0.0 } else { d }
+    };
     let norm = hypotheses
         .iter()
-        .fold(f32::NEG_INFINITY, |acc, h| log_add(acc, h.score));
+        .fold(f32::NEG_INFINITY, |acc, h| log_add(acc, relative(h.score)));
     hypotheses
         .into_iter()
         .map(|h| Candidate {
+            score: relative(h.score) - norm,
             text: h.text,
-            score: h.score - norm,
         })
         .collect()
 }

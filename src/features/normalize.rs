@@ -7,7 +7,8 @@
 //!   a height of about 1. The height is the caller's writing area height when given (a keyboard
 //!   knows its canvas), else the ink's bounding-box height. A bounding box that is very flat (a dash,
 //!   an underscore) would be blown up, so the automatic height is at least 1/16 of the width
-//!   ([`MIN_HEIGHT_TO_WIDTH`]); an ink with no extent (one point) keeps scale 1.
+//!   ([`MIN_HEIGHT_TO_WIDTH`]); an ink with no extent (one point) keeps scale 1. A given height is
+//!   at least a millionth of the ink's extent ([`MIN_AREA_TO_EXTENT`]).
 //! - **Keep time**, in milliseconds from the first point; the fitter rescales it per stroke.
 //! - Y keeps growing downward; nothing is flipped.
 
@@ -16,6 +17,10 @@ use crate::ink::{BoundingBox, Ink, Point};
 /// The automatic reference height is at least this fraction of the ink's width.
 pub const MIN_HEIGHT_TO_WIDTH: f64 = 1.0 / 16.0;
 
+/// A given writing area is widened to at least this fraction of the ink's width and height, so
+/// that an area far smaller than the ink cannot scale coordinates past what the fitter can square.
+pub const MIN_AREA_TO_EXTENT: f64 = 1e-6;
+
 /// How the scale of an ink is chosen.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub enum WritingArea {
@@ -23,8 +28,19 @@ pub enum WritingArea {
     #[default]
     Auto,
     /// The height of the area the user wrote in, in the ink's units (for example a keyboard's
-    /// canvas height); must be positive and finite, otherwise `Auto` is used.
+    /// canvas height); must be valid (see [`WritingArea::is_valid`]), otherwise `Auto` is used.
     Height(f64),
+}
+
+impl WritingArea {
+    /// True for `Auto` and for a height that can scale an ink: positive, finite and not subnormal
+    /// (the reciprocal of a subnormal height can overflow, and scale a zero offset to NaN).
+    pub fn is_valid(self) -> bool {
+        match self {
+            WritingArea::Auto => true,
+            WritingArea::Height(h) => h.is_normal() && h > 0.0,
+        }
+    }
 }
 
 /// A point after normalization: x and y in writing heights, t in milliseconds from the ink's start.
@@ -103,8 +119,8 @@ impl Frame {
 /// The height that becomes 1 after normalization.
 pub(crate) fn reference_height(width: f64, height: f64, area: WritingArea) -> f64 {
     if let WritingArea::Height(h) = area {
-        if h.is_finite() && h > 0.0 {
-            return h;
+        if area.is_valid() {
+            return h.max(width.max(height) * MIN_AREA_TO_EXTENT);
         }
     }
     let h = height.max(width * MIN_HEIGHT_TO_WIDTH);

@@ -96,7 +96,7 @@ pub struct InkjotOptions {
     /// none. Borrowed: only read during the call.
     pub pre_context: *const c_char,
     /// Height of the area the user wrote in, in the ink's units (a keyboard's canvas height); 0
-    /// means "use the ink's own height". Must be finite and not negative.
+    /// means "use the ink's own height". Must be finite, not negative and not subnormal.
     pub writing_area_height: f64,
     /// Decode with the language model when the recognizer has one (default true).
     pub use_lm: bool,
@@ -139,16 +139,16 @@ pub extern "C" fn inkjot_abi_version() -> u32 {
     ffi_boundary! { fallback: INKJOT_ABI_VERSION; INKJOT_ABI_VERSION }
 }
 
-/// A writing-area height as C and Java give it: 0 is automatic; negative, NaN and infinite are
-/// rejected.
+/// A writing-area height as C and Java give it: 0 is automatic; negative, NaN, infinite and
+/// subnormal are rejected.
 pub fn writing_area(height: f64) -> Result<WritingArea, FfiError> {
     if height == 0.0 {
         Ok(WritingArea::Auto)
-    } else if height.is_finite() && height > 0.0 {
+    } else if WritingArea::Height(height).is_valid() {
         Ok(WritingArea::Height(height))
     } else {
         Err(FfiError::invalid(format!(
-            "writing_area_height must be finite and >= 0, not {height}"
+            "writing_area_height must be 0 or positive, finite and not subnormal, not {height}"
         )))
     }
 }

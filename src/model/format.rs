@@ -10,8 +10,11 @@
 //! Tensors, for layer `l` and direction `d` ∈ {`fwd`, `bwd`}: `qrnn.{l}.{d}.weight` F32
 //! `[3H, K·D]` (or `.weight_q` I8 `[3H, K·D]` + `.weight_scale` F32 `[3H]`) and `qrnn.{l}.{d}.bias`
 //! F32 `[3H]`; then `out.weight` (or `out.weight_q` + `out.weight_scale`) `[C, 2H]` and `out.bias`
-//! `[C]`. D is `input_dim` for layer 0 and 2H above it. Every f32 value must be finite and every
-//! scale positive; errors name the tensor.
+//! `[C]`. D is `input_dim` for layer 0 and 2H above it. Errors name the tensor.
+//!
+//! Values (every one finite, every scale positive): weights, biases and dequantized int8 weights within ±[`MAX_PARAMETER`], `feature_std`
+//! at least [`MIN_FEATURE_STD`], `feature_mean` within ±[`MAX_FEATURE_MEAN`]. Trained models stay
+//! far inside (|w| < 10); beyond these, activations can overflow to inf and NaN.
 
 use std::collections::HashMap;
 
@@ -31,6 +34,18 @@ const MAX_LAYERS: usize = 16;
 const MAX_HIDDEN: usize = 2048;
 const MAX_KERNEL: usize = 8;
 const MAX_SYMBOLS: usize = 4096;
+
+/// Largest magnitude of a weight, a bias or a dequantized int8 weight.
+pub const MAX_PARAMETER: f32 = 1e4;
+/// Smallest `feature_std` (features are divided by it).
+pub const MIN_FEATURE_STD: f32 = 1e-4;
+/// Largest magnitude of a `feature_mean` entry.
+pub const MAX_FEATURE_MEAN: f32 = 1e6;
+
+/// True for a finite value within ±`limit`.
+fn within(v: f32, limit: f32) -> bool {
+    v.abs() <= limit
+}
 
 /// The network's shape, from the file's `arch` metadata.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
@@ -146,8 +161,18 @@ pub fn parse(bytes: &[u8]) -> Result<ModelParts> {
     }
     let feature_mean = float_list(get("feature_mean")?, "feature_mean", arch.input_dim)?;
     let feature_std = float_list(get("feature_std")?, "feature_std", arch.input_dim)?;
-    if feature_std.iter().any(|s| !(s.is_finite() && *s > 0.0)) {
-        return Err(bad("feature_std must be positive".into()));
+    if feature_std
+        .iter()
+        .any(|s| !(s.is_finite() && *s >= MIN_FEATURE_STD))
+    {
+        return Err(bad(format!(
+            "feature_std must be at least {MIN_FEATURE_STD}"
+        )));
+    }
+    if feature_mean.iter().any(|m| !within(*m, MAX_FEATURE_MEAN)) {
+        return Err(bad(format!(
+            "feature_mean must be within ±{MAX_FEATURE_MEAN}"
+        )));
     }
     let tensors = SafeTensors::deserialize(bytes).map_err(|e| bad(format!("bad tensors: {e}")))?;
     let h = arch.hidden;
@@ -213,11 +238,12 @@ fn dense(tensors: &SafeTensors, prefix: &str, rows: usize, cols: usize) -> Resul
         if let Some((i, s)) = scale
             .iter()
             .enumerate()
-            .find(|(_, s)| !(s.is_finite() && **s > 0.0))
+            .find(|(_, s)| !(s.is_finite() && **s > 0.0 && within(**s * 127.0, MAX_PARAMETER)))
         {
             return Err(Error::model(format!(
-                "tensor `{prefix}.weight_scale`: row {i} has scale {} (scales must be positive and finite)",
-                Num(f64::from(*s))
+                "tensor `{prefix}.weight_scale`: row {i} has scale {} (scales must be positive and at most {})",
+                Num(f64::from(*s)),
+                Num(f64::from(MAX_PARAMETER / 127.0))
             )));
         }
         Weights::Int8 {
@@ -231,7 +257,7 @@ fn dense(tensors: &SafeTensors, prefix: &str, rows: usize, cols: usize) -> Resul
             Dtype::F32,
             &[rows, cols],
         )?);
-        check_finite(&w, &format!("{prefix}.weight"))?;
+        check_values(&w, &format!("{prefix}.weight"))?;
         Weights::F32(w)
     };
     let bias = f32s(&tensor(
@@ -240,7 +266,7 @@ fn dense(tensors: &SafeTensors, prefix: &str, rows: usize, cols: usize) -> Resul
         Dtype::F32,
         &[rows],
     )?);
-    check_finite(&bias, &format!("{prefix}.bias"))?;
+    check_values(&bias, &format!("{prefix}.bias"))?;
     Ok(Dense {
         rows,
         cols,
@@ -249,10 +275,20 @@ fn dense(tensors: &SafeTensors, prefix: &str, rows: usize, cols: usize) -> Resul
     })
 }
 
-fn check_finite(values: &[f32], name: &str) -> Result<()> {
-    match values.iter().enumerate().find(|(_, v)| !v.is_finite()) {
-        Some((i, v)) => Err(Error::model(format!(
+/// Every value finite and within ±[`MAX_PARAMETER`]; the error names the tensor and the index.
+fn check_values(values: &[f32], name: &str) -> Result<()> {
+    match values
+        .iter()
+        .enumerate()
+        .find(|(_, v)| !within(**v, MAX_PARAMETER))
+    {
+        Some((i, v)) if !v.is_finite() => Err(Error::model(format!(
             "tensor `{name}`: value {i} is {v} (all values must be finite)"
+        ))),
+        Some((i, v)) => Err(Error::model(format!(
+            "tensor `{name}`: value {i} is {} (beyond ±{})",
+            Num(f64::from(*v)),
+            Num(f64::from(MAX_PARAMETER))
         ))),
         None => Ok(()),
     }
