@@ -206,7 +206,10 @@ fn candidate_shares_sum_to_one_with_huge_raw_scores() {
     // The load_pack target's format: a u16 length, decoder.json, then lm.fst.
     let len = usize::from(u16::from_le_bytes([input[0], input[1]]));
     let json = String::from_utf8_lossy(&input[2..2 + len]);
-    let pack = LanguagePack::from_bytes(&input[2 + len..], &json).unwrap();
+    let lm = &input[2 + len..];
+    // Sealed here, so that the LM itself (not the missing checksum) is what is exercised.
+    let json = inkjot::checksum::seal_decoder_json(lm, &json).unwrap();
+    let pack = LanguagePack::from_bytes(lm, &json).unwrap();
     let recognizer = tiny();
     let decoder = pack.decoder(recognizer.model().alphabet()).unwrap();
     let rows: Vec<[f32; FEATURE_DIM]> = (0..6)
