@@ -227,3 +227,33 @@ fn candidate_shares_sum_to_one_with_huge_raw_scores() {
     let total: f64 = candidates.iter().map(|c| f64::from(c.score).exp()).sum();
     assert!((total - 1.0).abs() < 1e-4, "{candidates:?}");
 }
+
+/// fit: an ink whose extent is subnormal (8e-317 wide, flat) with an invalid (subnormal) writing
+/// area fell back to its own height, whose reciprocal overflowed: 0 * inf gave NaN points. A
+/// subnormal extent now normalizes like a dot.
+#[test]
+fn an_ink_of_subnormal_extent_normalizes_to_finite_points() {
+    use inkjot::features::reference_height;
+    let p = |x: f64| Point { x, y: 0.0, t: 0.0 };
+    let ink = Ink::new(
+        vec![Stroke {
+            points: vec![p(0.0), p(0.0), p(8.2890456e-317), p(0.0)],
+        }],
+        &inkjot::InkLimits::default(),
+    )
+    .unwrap();
+    for area in [WritingArea::Auto, WritingArea::Height(3.9857359907e-314)] {
+        let points = normalize(&ink, area);
+        assert!(
+            points
+                .iter()
+                .flatten()
+                .all(|q| q.x.is_finite() && q.y.is_finite()),
+            "{area:?}: {points:?}"
+        );
+    }
+    assert_eq!(
+        reference_height(8.2890456e-317, 0.0, WritingArea::Auto),
+        1.0
+    );
+}

@@ -1,5 +1,7 @@
 //! The model loader on arbitrary bytes: a clear error or a model whose forward pass gives finite
-//! log-probabilities that sum to 1 per frame and a valid greedy candidate.
+//! log-probabilities that sum to 1 per frame and a valid greedy candidate. The bytes are tried as
+//! they are (almost always refused by the checksum) and sealed, so that the checks behind the
+//! checksum (header, shapes, values) are fuzzed too.
 #![no_main]
 
 use inkjot::Recognizer;
@@ -10,7 +12,11 @@ use inkjot_fuzz::check_candidates;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(model) = Model::from_bytes(data) else {
+    let _ = Model::from_bytes(data);
+    let Ok(sealed) = inkjot::checksum::seal_safetensors(data) else {
+        return;
+    };
+    let Ok(model) = Model::from_bytes(&sealed) else {
         return;
     };
     // Three plausible curves: a short down stroke, a pen-up move, a hook.

@@ -31,6 +31,11 @@ fuzz_target!(|data: &[u8]| {
             assert!(!logp.is_nan(), "{c:?}: {logp}");
         }
     }
+    // As given (refused without a valid checksum), then sealed so the settings and LM checks run.
+    let _ = LanguagePack::from_bytes(lm_bytes, &json);
+    let Ok(json) = inkjot::checksum::seal_decoder_json(lm_bytes, &json) else {
+        return;
+    };
     let Ok(pack) = LanguagePack::from_bytes(lm_bytes, &json) else {
         return;
     };

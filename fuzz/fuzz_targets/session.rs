@@ -121,6 +121,19 @@ fn recognizer() -> *const InkjotRecognizer {
     }) as *const InkjotRecognizer
 }
 
+/// The alphabet of the model behind [`recognizer`], read through the Rust API.
+fn alphabet() -> &'static [String] {
+    static A: OnceLock<Vec<String>> = OnceLock::new();
+    A.get_or_init(|| {
+        let model = std::fs::read(format!("{ROOT}/models/recognizer-int8.safetensors")).unwrap();
+        inkjot::Recognizer::from_bytes(&model)
+            .unwrap()
+            .model()
+            .alphabet()
+            .to_vec()
+    })
+}
+
 /// Takes ownership of C results and returns the candidates.
 fn take(results: *mut InkjotResults) -> Vec<Candidate> {
     // SAFETY: `results` came from a successful call and is freed once, here.
@@ -236,8 +249,7 @@ fuzz_target!(|data: &[u8]| {
         other => panic!("inkjot_session_new: {other:?}"),
     };
     let mut mirror = Mirror::default();
-    // SAFETY: the recognizer lives for the whole process.
-    let alphabet = unsafe { &*r }.recognizer().model().alphabet();
+    let alphabet = alphabet();
     for call in &input.calls {
         // Times continue from the last accepted point so that most points are valid.
         let t0 = mirror.points().last().map_or(0.0, |p| p.t);

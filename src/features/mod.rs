@@ -18,7 +18,7 @@ pub use bezier::{Curve, FitConfig, MAX_CURVES_PER_INK, P3, fit_strokes};
 pub(crate) use bezier::{StrokeFit, fit_stroke, pen_up_curve};
 pub use dataset::FeatureSet;
 pub(crate) use normalize::Frame;
-pub use normalize::{MIN_HEIGHT_TO_WIDTH, NormPoint, WritingArea, normalize};
+pub use normalize::{MIN_HEIGHT_TO_WIDTH, NormPoint, WritingArea, normalize, reference_height};
 pub use vector::{
     FEATURE_DIM, FEATURE_NAMES, MAX_RELATIVE_LEG, PAPER_FEATURE_DIM, Y_FEATURE, curve_features,
 };

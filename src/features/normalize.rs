@@ -116,13 +116,16 @@ impl Frame {
     }
 }
 
-/// The height that becomes 1 after normalization.
-pub(crate) fn reference_height(width: f64, height: f64, area: WritingArea) -> f64 {
+/// The height that becomes 1 after normalization of an ink whose bounding box is `width` by
+/// `height`: the writing area's (widened to a millionth of the ink's extent), else the ink's own
+/// (1 when that is zero or subnormal: the ink is a dot).
+pub fn reference_height(width: f64, height: f64, area: WritingArea) -> f64 {
     if let WritingArea::Height(h) = area {
         if area.is_valid() {
             return h.max(width.max(height) * MIN_AREA_TO_EXTENT);
         }
     }
     let h = height.max(width * MIN_HEIGHT_TO_WIDTH);
-    if h > 0.0 && h.is_finite() { h } else { 1.0 }
+    // Not subnormal: its reciprocal would overflow and scale a zero offset to NaN.
+    if h > 0.0 && h.is_normal() { h } else { 1.0 }
 }
