@@ -102,11 +102,24 @@ pub enum InkError {
 pub struct Location {
     /// 1-based line number (JSON Lines) or 0 when unknown.
     pub line: usize,
+    /// The record's own `id`, when the input got far enough to give one.
+    pub id: Option<String>,
+}
+
+impl Location {
+    /// A place known by its line alone.
+    pub fn line(line: usize) -> Self {
+        Location { line, id: None }
+    }
 }
 
 impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "line {}", self.line)
+        match (&self.id, self.line) {
+            (Some(id), 0) => write!(f, "ink {id:?}"),
+            (Some(id), line) => write!(f, "line {line} (ink {id:?})"),
+            (None, line) => write!(f, "line {line}"),
+        }
     }
 }
 
@@ -226,9 +239,17 @@ impl From<std::io::Error> for Error {
 }
 
 impl Error {
+    /// The `id` of the ink record this error is about, when the input gave one.
+    pub fn record_id(&self) -> Option<&str> {
+        match self {
+            Error::InkAt { location, .. } | Error::Parse { location, .. } => location.id.as_deref(),
+            _ => None,
+        }
+    }
+
     pub(crate) fn parse(line: usize, message: impl Into<String>) -> Self {
         Error::Parse {
-            location: Location { line },
+            location: Location::line(line),
             message: message.into(),
         }
     }

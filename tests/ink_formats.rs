@@ -307,3 +307,50 @@ fn a_utf8_bom_is_skipped_in_jsonl_and_inkml() {
     .collect();
     assert_eq!(records[0].as_ref().unwrap().ink.point_count(), 2);
 }
+
+#[test]
+fn an_invalid_ink_names_its_own_id_when_the_line_gives_one() {
+    let text = concat!(
+        "{\"id\":\"w-7\",\"strokes\":[{\"x\":[0,1],\"y\":[0]}]}\n",
+        "{\"strokes\":[{\"x\":[0,1],\"y\":[0]}]}\n",
+        "not json\n",
+    );
+    let errors: Vec<inkjot::Error> = JsonlReader::new(text.as_bytes(), InkLimits::default())
+        .map(|r| r.unwrap_err())
+        .collect();
+    assert_eq!(errors.len(), 3);
+    assert_eq!(errors[0].record_id(), Some("w-7"));
+    assert!(
+        errors[0].to_string().contains("line 1 (ink \"w-7\")"),
+        "{}",
+        errors[0]
+    );
+    // No id given, or none readable: nothing to name, so callers fall back to the position.
+    assert_eq!(errors[1].record_id(), None);
+    assert_eq!(errors[2].record_id(), None);
+}
+
+#[test]
+fn inkml_nested_too_deep_is_refused_before_parsing() {
+    let nest = |depth: usize| {
+        format!(
+            "<ink xmlns=\"http://www.w3.org/2003/InkML\"><!-- <a> <b> --><traceGroup a='>'>{}<trace>0 0, 1 1</trace>{}</traceGroup></ink>",
+            "<traceGroup>".repeat(depth),
+            "</traceGroup>".repeat(depth)
+        )
+    };
+    // Shallow nesting (comments, quoted `>` and self-closing tags aside) still parses.
+    let ok = nest(10).replace("<trace>", "<annotation/><trace>");
+    let record = parse_inkml(&ok, "0", &InkLimits::default()).unwrap();
+    assert_eq!(record.ink.point_count(), 2);
+    // 20,000 levels: a parse error on a 512 KB stack, not a stack overflow.
+    let deep = nest(20_000);
+    let err = std::thread::Builder::new()
+        .stack_size(512 * 1024)
+        .spawn(move || parse_inkml(&deep, "0", &InkLimits::default()).unwrap_err())
+        .unwrap()
+        .join()
+        .unwrap();
+    assert!(matches!(err, Error::Parse { .. }), "{err}");
+    assert!(err.to_string().contains("nested deeper than 256"), "{err}");
+}

@@ -23,6 +23,73 @@ struct ChannelState {
     velocity: f64,
 }
 
+/// Deepest element nesting accepted. Real InkML nests a handful of levels (`ink`, `traceGroup`,
+/// `trace`); the XML parser and the tree it builds recurse over depth, so a document nested
+/// thousands deep could exhaust a thread's stack.
+pub const MAX_ELEMENT_DEPTH: usize = 256;
+
+/// Refuses a document whose elements nest deeper than `max`, before it is parsed. A cheap scan:
+/// comments, CDATA sections, processing instructions and declarations are skipped, quoted
+/// attribute values may hold `>`; a malformed document is left for the parser to describe.
+fn check_depth(text: &str, max: usize) -> Result<()> {
+    let bytes = text.as_bytes();
+    let (mut i, mut depth, mut line) = (0, 0usize, 1);
+    let skip_to = |from: usize, end: &[u8]| {
+        bytes[from..]
+            .windows(end.len())
+            .position(|w| w == end)
+            .map_or(bytes.len(), |p| from + p + end.len())
+    };
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\n' => {
+                line += 1;
+                i += 1;
+            }
+            b'<' => {
+                let rest = &bytes[i + 1..];
+                if rest.starts_with(b"!--") {
+                    i = skip_to(i, b"-->");
+                } else if rest.starts_with(b"![CDATA[") {
+                    i = skip_to(i, b"]]>");
+                } else if rest.starts_with(b"?") {
+                    i = skip_to(i, b"?>");
+                } else if rest.starts_with(b"!") {
+                    i = skip_to(i, b">");
+                } else if rest.starts_with(b"/") {
+                    depth = depth.saturating_sub(1);
+                    i = skip_to(i, b">");
+                } else {
+                    // An opening tag: find its end outside quotes; `/>` closes it at once.
+                    let mut j = i + 1;
+                    let mut quote = None;
+                    while j < bytes.len() {
+                        match (quote, bytes[j]) {
+                            (None, b'"' | b'\'') => quote = Some(bytes[j]),
+                            (Some(q), c) if c == q => quote = None,
+                            (None, b'>') => break,
+                            _ => {}
+                        }
+                        j += 1;
+                    }
+                    if !(j > i + 1 && bytes.get(j - 1) == Some(&b'/')) {
+                        depth += 1;
+                        if depth > max {
+                            return Err(Error::parse(
+                                line,
+                                format!("elements nested deeper than {max}"),
+                            ));
+                        }
+                    }
+                    i = j + 1;
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    Ok(())
+}
+
 /// Parses one InkML document into a record; `id` is used when the document has no `<ink>` id.
 ///
 /// # Example
@@ -33,6 +100,7 @@ struct ChannelState {
 /// assert_eq!(record.ink.point_count(), 3);
 /// ```
 pub fn parse_inkml(text: &str, id: &str, limits: &InkLimits) -> Result<InkRecord> {
+    check_depth(text, MAX_ELEMENT_DEPTH)?;
     let doc = roxmltree::Document::parse(text)
         .map_err(|e| Error::parse(e.pos().row as usize, format!("malformed XML: {e}")))?;
     let root = doc.root_element();
@@ -86,9 +154,7 @@ pub fn parse_inkml(text: &str, id: &str, limits: &InkLimits) -> Result<InkRecord
                 point_count += stroke.0.len();
                 if point_count > limits.max_points {
                     return Err(Error::InkAt {
-                        location: Location {
-                            line: line_of(&doc, node),
-                        },
+                        location: Location::line(line_of(&doc, node)),
                         source: crate::error::InkError::TooManyPoints {
                             count: point_count,
                             limit: limits.max_points,
@@ -106,7 +172,10 @@ pub fn parse_inkml(text: &str, id: &str, limits: &InkLimits) -> Result<InkRecord
         .unwrap_or(id)
         .to_string();
     let ink = Ink::from_channels(strokes, limits).map_err(|source| Error::InkAt {
-        location: Location { line: 0 },
+        location: Location {
+            line: 0,
+            id: Some(record_id.clone()),
+        },
         source,
     })?;
     Ok(InkRecord {

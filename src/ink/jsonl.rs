@@ -125,10 +125,10 @@ impl<R: BufRead> JsonlReader<R> {
         };
         let raw: RawRecord = serde_json::from_slice(text)
             .map_err(|e| Error::parse(line, format!("malformed JSON: {e}")))?;
-        let id = match raw.id {
-            None | Some(serde_json::Value::Null) => index.to_string(),
-            Some(serde_json::Value::String(s)) => s,
-            Some(serde_json::Value::Number(n)) => n.to_string(),
+        let given = match raw.id {
+            None | Some(serde_json::Value::Null) => None,
+            Some(serde_json::Value::String(s)) => Some(s),
+            Some(serde_json::Value::Number(n)) => Some(n.to_string()),
             Some(other) => {
                 return Err(Error::parse(
                     line,
@@ -142,11 +142,14 @@ impl<R: BufRead> JsonlReader<R> {
             .map(JsonStroke::into_channels)
             .collect();
         let ink = Ink::from_channels(channels, &self.limits).map_err(|source| Error::InkAt {
-            location: Location { line },
+            location: Location {
+                line,
+                id: given.clone(),
+            },
             source,
         })?;
         Ok(InkRecord {
-            id,
+            id: given.unwrap_or_else(|| index.to_string()),
             label: raw.label,
             kind: raw.kind,
             ink,

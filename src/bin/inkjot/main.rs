@@ -250,6 +250,15 @@ fn open(path: &Path) -> anyhow::Result<Box<dyn Iterator<Item = inkjot::Result<In
     read_ink_file(path, InkLimits::default()).map_err(|e| about(e, path, "cannot read"))
 }
 
+/// The output line for a record that could not be read: its own `id` when it gave one, else its
+/// 0-based position as `record` (which cannot collide with an ink's own id).
+fn record_error(index: usize, error: &inkjot::Error) -> serde_json::Value {
+    match error.record_id() {
+        Some(id) => serde_json::json!({ "id": id, "error": error.to_string() }),
+        None => serde_json::json!({ "record": index, "error": error.to_string() }),
+    }
+}
+
 /// `error` with `what` in front, and `path` unless the error already names it (so a path is
 /// printed once).
 fn about(error: inkjot::Error, path: &Path, what: &str) -> anyhow::Error {
@@ -284,7 +293,7 @@ fn cmd_fit(input: &Path, summary: bool, features: FeatureArgs) -> anyhow::Result
                     .collect();
                 serde_json::json!({ "id": record.id, "curves": curves })
             }
-            Err(e) => serde_json::json!({ "record": index, "error": e.to_string() }),
+            Err(e) => record_error(index, &e),
         };
         writeln!(out, "{line}")?;
     }
@@ -467,7 +476,7 @@ fn cmd_recognize(input: &Path, args: &RecognizerArgs) -> anyhow::Result<()> {
                 Ok(result) => serde_json::json!({ "id": r.id, "candidates": result.candidates }),
                 Err(e) => serde_json::json!({ "id": r.id, "error": e.to_string() }),
             },
-            Err(e) => serde_json::json!({ "record": index, "error": e.to_string() }),
+            Err(e) => record_error(index, &e),
         };
         writeln!(out, "{line}")?;
     }
