@@ -64,6 +64,9 @@ pub const INKJOT_ABI_VERSION: u32 = 1;
 /// Largest accepted `nbest`.
 pub const INKJOT_MAX_NBEST: usize = 100;
 
+// The header needs a literal; it is the core's one limit.
+const _: () = assert!(INKJOT_MAX_NBEST == crate::MAX_NBEST);
+
 /// One sampled pen position: x to the right, y downward (any device unit), t in milliseconds.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq)]
