@@ -11,6 +11,7 @@ tensor bytes are copied unchanged. A pack's decoder.json gets the member `checks
 of lm.fst followed by decoder.json with the 8 digits written as "00000000". Seal only files you
 trust: sealing vouches for the content as it is. Standard library only.
 """
+
 import json
 import struct
 import sys
@@ -42,7 +43,7 @@ def seal_decoder_json(lm: bytes, config: dict) -> str:
     config[KEY] = ZERO
     text = json.dumps(config, indent=2, ensure_ascii=False) + "\n"
     crc = zlib.crc32(text.encode(), zlib.crc32(lm))
-    return text.replace(ZERO, "crc32:%08x" % crc, 1)
+    return text.replace(ZERO, f"crc32:{crc:08x}", 1)
 
 
 def _verify(data: bytes, stored: str, prefix: bytes = b"") -> bool:
