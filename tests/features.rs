@@ -1,22 +1,14 @@
 //! The feature stage end to end: snapshots of real inks, invariants, and hostile input.
 
-use std::path::Path;
-
 use inkjot::features::{
     AugmentConfig, FEATURE_DIM, FeatureConfig, SplitMix64, WritingArea, Y_FEATURE, augment,
     featurize, fit_ink,
 };
-use inkjot::ink::{Ink, InkLimits, InkRecord, Point, Stroke, read_ink_file};
+use inkjot::ink::{Ink, InkLimits, Point, Stroke};
 use proptest::prelude::*;
 
-fn sample() -> Vec<InkRecord> {
-    let path =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/unipen_valid_sample.jsonl");
-    read_ink_file(&path, InkLimits::default())
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap()
-}
+mod common;
+use common::sample;
 
 /// Features rounded to 4 decimals, so snapshots hold across platforms' last-bit differences.
 fn rounded(rows: &[[f32; FEATURE_DIM]]) -> Vec<Vec<f64>> {

@@ -8,26 +8,11 @@ use std::path::Path;
 use std::ptr::{null, null_mut};
 
 use inkjot::ffi::*;
-use inkjot::ink::{Ink, InkLimits, InkRecord, read_ink_file};
+use inkjot::ink::Ink;
 use inkjot::{RecognizeOptions, Recognizer};
 
-const TINY_MODEL: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/tiny-model.safetensors"
-);
-const SHIPPED_MODEL: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/models/recognizer-int8.safetensors"
-);
-
-fn sample() -> Vec<InkRecord> {
-    let path =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/unipen_valid_sample.jsonl");
-    read_ink_file(&path, InkLimits::default())
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap()
-}
+mod common;
+use common::{SHIPPED_MODEL, TINY_MODEL, c_arrays, sample};
 
 /// The models to test with: the tiny fixture always, the shipped model when it exists.
 fn models() -> Vec<&'static str> {
@@ -60,22 +45,6 @@ fn load(path: &str) -> *mut InkjotRecognizer {
     r
 }
 
-/// Flattens an ink into the C arrays.
-fn arrays(ink: &Ink) -> (Vec<InkjotPoint>, Vec<usize>) {
-    let points = ink
-        .strokes()
-        .iter()
-        .flat_map(|s| &s.points)
-        .map(|p| InkjotPoint {
-            x: p.x,
-            y: p.y,
-            t: p.t,
-        })
-        .collect();
-    let lengths = ink.strokes().iter().map(|s| s.points.len()).collect();
-    (points, lengths)
-}
-
 /// Copies a result list into Rust values and frees it.
 fn take(results: *mut InkjotResults) -> Vec<(String, f32)> {
     // SAFETY: `results` is a live list; its strings are valid until it is freed below.
@@ -99,7 +68,7 @@ fn recognize_c(
     ink: &Ink,
     options: &InkjotOptions,
 ) -> Vec<(String, f32)> {
-    let (points, lengths) = arrays(ink);
+    let (points, lengths) = c_arrays(ink);
     let (s, out) = call_recognize(r, &points, &lengths, options);
     assert_eq!(s, InkjotStatus::Ok, "{}", last_error());
     take(out)
@@ -307,7 +276,7 @@ fn invalid_utf8_and_bad_language_codes_are_rejected() {
     let mut options = inkjot_options_default();
     options.pre_context = bad.as_ptr();
     let ink = &sample()[0].ink;
-    let (points, lengths) = arrays(ink);
+    let (points, lengths) = c_arrays(ink);
     assert_eq!(
         status_of_recognize(r, &points, &lengths, &options),
         InkjotStatus::InvalidUtf8
@@ -503,7 +472,7 @@ fn language_packs_from_a_directory_a_file_path_and_memory() {
 fn bad_lengths_nan_and_bad_options_are_rejected() {
     let r = load(TINY_MODEL);
     let ink = &sample()[1].ink;
-    let (points, lengths) = arrays(ink);
+    let (points, lengths) = c_arrays(ink);
     use InkjotStatus::{InvalidArgument, InvalidInk, Ok};
     assert_eq!(status_of_recognize(r, &points, &lengths, null()), Ok);
     // No strokes, an empty stroke.

@@ -11,24 +11,19 @@ use inkjot::ffi::*;
 use inkjot::ink::{Ink, InkLimits, Point, Stroke};
 use inkjot::{RecognizeOptions, Recognizer};
 
+mod common;
+use common::{SHIPPED_MODEL, TINY_MODEL, c_arrays};
+
 const STACK: usize = 512 * 1024;
 /// Catches catastrophes (quadratic fitting, unbounded frames), not regressions: a release build
 /// takes under a second per ink.
 const TIME_BOUND: Duration = Duration::from_secs(20);
 
 fn model_path() -> String {
-    let shipped = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/models/recognizer-int8.safetensors"
-    );
-    let tiny = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/tiny-model.safetensors"
-    );
-    if Path::new(shipped).exists() {
-        shipped
+    if Path::new(SHIPPED_MODEL).exists() {
+        SHIPPED_MODEL
     } else {
-        tiny
+        TINY_MODEL
     }
     .to_owned()
 }
@@ -164,17 +159,7 @@ fn hostile_inks_are_recognized_through_the_c_abi_on_a_small_stack() {
         };
         assert_eq!(status, InkjotStatus::Ok);
         for (name, ink) in hostile_inks() {
-            let points: Vec<InkjotPoint> = ink
-                .strokes()
-                .iter()
-                .flat_map(|s| &s.points)
-                .map(|p| InkjotPoint {
-                    x: p.x,
-                    y: p.y,
-                    t: p.t,
-                })
-                .collect();
-            let lengths: Vec<usize> = ink.strokes().iter().map(|s| s.points.len()).collect();
+            let (points, lengths) = c_arrays(&ink);
             let mut results = null_mut();
             let start = Instant::now();
             // SAFETY: the arrays are valid for the call; `results` is a local out pointer.

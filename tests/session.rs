@@ -6,26 +6,11 @@ use std::path::Path;
 use std::sync::Arc;
 
 use inkjot::features::{FeatureConfig, WritingArea, featurize};
-use inkjot::ink::{Ink, InkLimits, InkRecord, Point, Stroke, read_ink_file};
+use inkjot::ink::{Ink, InkLimits, Point, Stroke};
 use inkjot::{Error, InkError, RecognizeOptions, Recognizer, Session, SessionOptions};
 
-const TINY_MODEL: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/tiny-model.safetensors"
-);
-const SHIPPED_MODEL: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/models/recognizer-int8.safetensors"
-);
-
-fn sample() -> Vec<InkRecord> {
-    let path =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/unipen_valid_sample.jsonl");
-    read_ink_file(&path, InkLimits::default())
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap()
-}
+mod common;
+use common::{SHIPPED_MODEL, TINY_MODEL, sample};
 
 /// The tiny fixture model always, the shipped model when it exists.
 fn recognizers() -> Vec<Arc<Recognizer>> {
