@@ -50,17 +50,20 @@ fn start(threads: usize, deadline_s: f64) -> (Server, SocketAddr) {
     (server, addr)
 }
 
-fn get_info(addr: SocketAddr) -> String {
+/// Sends one whole request and reads the answer until the server closes the connection.
+fn exchange(addr: SocketAddr, request: &[u8]) -> String {
     let mut stream = TcpStream::connect(addr).unwrap();
     stream
         .set_read_timeout(Some(Duration::from_secs(10)))
         .unwrap();
-    stream
-        .write_all(b"GET /api/info HTTP/1.1\r\nHost: x\r\n\r\n")
-        .unwrap();
+    stream.write_all(request).unwrap();
     let mut answer = String::new();
     let _ = stream.read_to_string(&mut answer);
     answer
+}
+
+fn get_info(addr: SocketAddr) -> String {
+    exchange(addr, b"GET /api/info HTTP/1.1\r\nHost: x\r\n\r\n")
 }
 
 #[test]
@@ -127,15 +130,10 @@ fn slow_clients_hold_no_worker_and_are_cut_off_at_the_deadline() {
 #[test]
 fn oversized_heads_and_bodies_are_refused() {
     let (_server, addr) = start(1, 5.0);
-    let mut stream = TcpStream::connect(addr).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
     // A Content-Length beyond usize on 32-bit targets is "too large", not "malformed".
-    stream
-        .write_all(b"POST /api/recognize HTTP/1.1\r\nContent-Length: 8589934592\r\n\r\n")
-        .unwrap();
-    let mut answer = String::new();
-    let _ = stream.read_to_string(&mut answer);
+    let answer = exchange(
+        addr,
+        b"POST /api/recognize HTTP/1.1\r\nContent-Length: 8589934592\r\n\r\n",
+    );
     assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
 }
