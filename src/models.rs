@@ -169,7 +169,7 @@ impl Models {
                 ),
             ));
         };
-        load_pack_dir(&dir.join(code))
+        LanguagePack::load(dir.join(code))
     }
 
     /// A pack named the way command lines name one: a language code (looked up as in
@@ -181,7 +181,7 @@ impl Models {
         }
         let dir = Path::new(code_or_dir);
         if dir.is_dir() {
-            return load_pack_dir(dir);
+            return LanguagePack::load(dir);
         }
         Err(Error::invalid(
             "language",
@@ -236,11 +236,6 @@ pub fn check_language_code(code: &str) -> Result<()> {
             format!("language code `{}` is not {CODE_RULE}", code.escape_debug()),
         ))
     }
-}
-
-/// Loads the pack in `dir` (its errors name the file).
-fn load_pack_dir(dir: &Path) -> Result<LanguagePack> {
-    LanguagePack::load(dir)
 }
 
 /// An error about a pack given as bytes, its file named under the language code (`en/lm.fst`).

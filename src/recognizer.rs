@@ -24,6 +24,19 @@ use crate::model::Model;
 /// the CLI and the demo server all enforce this one limit.
 pub const MAX_NBEST: usize = 100;
 
+/// Checks a number of candidates asked for: 1 to [`MAX_NBEST`], else
+/// [`Error::NbestOutOfRange`]. Every interface checks through this before doing any work.
+pub fn check_nbest(nbest: usize) -> Result<()> {
+    if (1..=MAX_NBEST).contains(&nbest) {
+        Ok(())
+    } else {
+        Err(Error::NbestOutOfRange {
+            nbest,
+            max: MAX_NBEST,
+        })
+    }
+}
+
 /// The library's version (its Cargo package version, e.g. "0.1.0").
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
@@ -162,12 +175,7 @@ impl Recognizer {
         features: &[[f32; FEATURE_DIM]],
         options: &RecognizeOptions,
     ) -> Result<Recognition> {
-        if !(1..=MAX_NBEST).contains(&options.nbest) {
-            return Err(Error::NbestOutOfRange {
-                nbest: options.nbest,
-                max: MAX_NBEST,
-            });
-        }
+        check_nbest(options.nbest)?;
         let logprobs = self.model.forward(features);
         Ok(Recognition {
             candidates: self.decode(&logprobs, options)?,

@@ -272,12 +272,7 @@ impl Session {
                 ),
             ));
         }
-        if !(1..=crate::MAX_NBEST).contains(&options.nbest) {
-            return Err(Error::NbestOutOfRange {
-                nbest: options.nbest,
-                max: crate::MAX_NBEST,
-            });
-        }
+        crate::recognizer::check_nbest(options.nbest)?;
         let features = self.features();
         if features.is_empty() {
             return Ok(Recognition {

@@ -185,11 +185,7 @@ pub fn checked_options(
     writing_area_height: f64,
     use_lm: bool,
 ) -> Result<RecognizeOptions, FfiError> {
-    if !(1..=INKJOT_MAX_NBEST).contains(&nbest) {
-        return Err(FfiError::invalid(format!(
-            "nbest must be 1 to {INKJOT_MAX_NBEST}, not {nbest}"
-        )));
-    }
+    crate::recognizer::check_nbest(nbest)?;
     Ok(RecognizeOptions {
         nbest,
         writing_area: writing_area(writing_area_height)?,

@@ -10,7 +10,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use inkjot::Models;
 use inkjot::model::Model;
 use inkjot::models::DEFAULT_MODEL_FILE;
@@ -91,14 +91,5 @@ fn with_embedded_packs(models: Models) -> anyhow::Result<Models> {
 
 /// Rejects an n-best count outside 1..=[`inkjot::MAX_NBEST`] before any work is done.
 pub fn check_nbest(nbest: usize) -> anyhow::Result<()> {
-    if !(1..=inkjot::MAX_NBEST).contains(&nbest) {
-        bail!(
-            "--nbest: {}",
-            inkjot::Error::NbestOutOfRange {
-                nbest,
-                max: inkjot::MAX_NBEST
-            }
-        );
-    }
-    Ok(())
+    inkjot::recognizer::check_nbest(nbest).context("--nbest")
 }

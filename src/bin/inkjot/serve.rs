@@ -29,6 +29,7 @@ use anyhow::{Context, bail};
 use clap::Args;
 use inkjot::features::WritingArea;
 use inkjot::ink::{Ink, InkLimits, JsonStroke};
+use inkjot::recognizer::check_nbest;
 use inkjot::{MAX_NBEST, RecognizeOptions, Recognizer};
 use serde::Deserialize;
 
@@ -602,8 +603,8 @@ fn recognize(app: &App, body: &[u8]) -> Response {
         .count()
         .saturating_sub(PRE_CONTEXT_MAX_CHARS);
     let nbest = request.nbest.unwrap_or(5);
-    if !(1..=MAX_NBEST).contains(&nbest) {
-        return Response::error(400, &format!("nbest must be 1 to {MAX_NBEST}, not {nbest}"));
+    if let Err(e) = check_nbest(nbest) {
+        return Response::error(400, &e.to_string());
     }
     let options = RecognizeOptions {
         nbest,
