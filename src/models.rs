@@ -315,7 +315,8 @@ mod tests {
     #[test]
     fn packs_from_bytes_come_before_the_directory() {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("models");
-        let lm: &'static [u8] = std::fs::read(dir.join("en/lm.fst")).unwrap().leak();
+        let lm = LanguagePack::lm_path(dir.join("en")).unwrap();
+        let lm: &'static [u8] = std::fs::read(lm).unwrap().leak();
         let models = Models::new(tiny_model())
             .with_pack_dir(&dir)
             .with_pack_bytes(

@@ -82,7 +82,10 @@ fn round_trip(lm: &CharLm) {
         assert_eq!(next, next_back, "{c:?}");
         if a.is_finite() && b.is_finite() {
             let slack = 1e-3 * (1.0 + a.abs() + b.abs());
-            assert!((a - b).abs() <= bound * 1.01 + slack, "{c:?}: {a} vs {b}, bound {bound}");
+            assert!(
+                (a - b).abs() <= bound * 1.01 + slack,
+                "{c:?}: {a} vs {b}, bound {bound}"
+            );
         }
         state = next;
     }

@@ -235,7 +235,7 @@ pub(super) fn read(bytes: &[u8]) -> Result<LmParts> {
     let start = r.u32()?;
     let arc_codes = r.u32()?;
     let backoff_codes = r.u32()?;
-    if states == 0 || states >= NONE || start >= states {
+    if states == 0 || states == NONE || start >= states {
         return Err(bad(format!("{states} states, start state {start}")));
     }
     if symbols > MAX_SYMBOLS || arc_codes > MAX_CODES || backoff_codes > MAX_CODES {
@@ -482,6 +482,9 @@ impl Codebook {
 
     /// The index of the entry nearest `cost`, and the error.
     fn encode(&self, cost: f32) -> (usize, f32) {
+        if self.values.is_empty() {
+            return (0, 0.0); // not reached: a codebook is fitted to the costs it encodes
+        }
         let i = self.values.partition_point(|&v| v < cost);
         let candidates = [i.saturating_sub(1), i.min(self.values.len() - 1)];
         candidates

@@ -174,7 +174,7 @@ mod tests {
         for lang in SHIPPED {
             let dir = pack_dir(lang);
             let pack = LanguagePack::load(&dir).unwrap_or_else(|e| panic!("{lang}: {e}"));
-            let bytes = std::fs::metadata(dir.join(LanguagePack::LM_FILE))
+            let bytes = std::fs::metadata(LanguagePack::lm_path(&dir).unwrap())
                 .unwrap()
                 .len();
             assert!(bytes <= 2_100_000, "{lang}: {bytes} bytes");
@@ -285,7 +285,7 @@ mod tests {
         use crate::checksum::seal_decoder_json;
         let dir = std::env::temp_dir().join(format!("inkjot-pack-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        let lm = std::fs::read(pack_dir("en").join("lm.fst")).unwrap();
+        let lm = std::fs::read(LanguagePack::lm_path(pack_dir("en")).unwrap()).unwrap();
         std::fs::write(dir.join("lm.fst"), &lm).unwrap();
         let sealed = |json: &str| seal_decoder_json(&lm, json).unwrap();
         let is_pack_error = |r: Result<LanguagePack>| matches!(r, Err(Error::LanguagePack { .. }));
