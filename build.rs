@@ -1,4 +1,6 @@
-//! Generates the C header `inkjot.h` from `src/ffi/` with cbindgen into `OUT_DIR`.
+//! Generates the C header `inkjot.h` from `src/ffi/` with cbindgen into `OUT_DIR`, and tells the
+//! CLI which LM file the English pack it embeds has (`INKJOT_EMBEDDED_EN_LM`: `models/en/lm.bin`
+//! when there is one, else `models/en/lm.fst`).
 //!
 //! The build never writes the source tree (so `cargo package` and read-only checkouts work).
 //! The committed `include/inkjot.h` is compared with the generated one by `tests/header.rs`, which
@@ -12,6 +14,14 @@ fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"));
     let out = PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR"));
+    println!("cargo:rerun-if-changed=models/en");
+    let en = root.join("models").join("en");
+    let lm = ["lm.bin", "lm.fst"]
+        .into_iter()
+        .map(|f| en.join(f))
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| en.join("lm.fst"));
+    println!("cargo:rustc-env=INKJOT_EMBEDDED_EN_LM={}", lm.display());
     let config = cbindgen::Config::from_file(root.join("cbindgen.toml"))
         .unwrap_or_else(|e| panic!("cbindgen.toml: {e}"));
     let bindings = cbindgen::Builder::new()

@@ -108,9 +108,18 @@ def main():
             check=True, capture_output=True,
         )
         lm = fst.read_bytes()
+        compact = Path(tmp) / "lm.bin"
+        subprocess.run(
+            [str(ROOT / "target" / "release" / "inkjot"), "lm", "convert", str(fst), str(compact)],
+            check=True, capture_output=True,
+        )
+        lm_compact = compact.read_bytes()
     config = (ROOT / "models" / "en" / "decoder.json").read_bytes()
     write("load_pack", "small_lm", struct.pack("<H", len(config)) + config + lm)
     write("load_pack", "small_lm_defaults", struct.pack("<H", 2) + b"{}" + lm)
+    # The same LM in the compact format (lm.bin).
+    write("load_pack", "small_lm_compact", struct.pack("<H", len(config)) + config + lm_compact)
+    write("load_pack", "small_lm_compact_defaults", struct.pack("<H", 2) + b"{}" + lm_compact)
     # Recognition: flags (bit 0 shipped, bit 1 LM), n-best, height, pre-context, ink.
     write("recognize", "tiny_char", bytes([0, 1, 0, 0]) + ink_bytes(recs[0]))
     write("recognize", "shipped_lm_word", bytes([3, 5, 0, 4]) + b"I'd " + ink_bytes(recs[5]))

@@ -8,7 +8,8 @@
 A safetensors file gets the metadata key `checksum` = "crc32:" + 8 hex digits: the CRC-32 (zlib)
 of the whole file with those 8 digits written as "00000000". Only the header is rewritten; the
 tensor bytes are copied unchanged. A pack's decoder.json gets the member `checksum`: the CRC-32
-of lm.fst followed by decoder.json with the 8 digits written as "00000000". Seal only files you
+of the pack's LM file (lm.bin, the compact format, else lm.fst; a pack with both is an error)
+followed by decoder.json with the 8 digits written as "00000000". Seal only files you
 trust: sealing vouches for the content as it is. Standard library only.
 """
 
@@ -53,9 +54,17 @@ def _verify(data: bytes, stored: str, prefix: bytes = b"") -> bool:
     return zlib.crc32(zeroed, zlib.crc32(prefix)) == int(stored[6:], 16)
 
 
+def lm_file(pack: Path) -> Path:
+    """The pack's LM file, as inkjot's LanguagePack::lm_path picks it."""
+    compact, fst = pack / "lm.bin", pack / "lm.fst"
+    if compact.exists() and fst.exists():
+        raise SystemExit(f"{pack}: holds both lm.bin and lm.fst; keep one LM file")
+    return compact if compact.exists() else fst
+
+
 def check(path: Path) -> bool:
     if path.is_dir():
-        lm = (path / "lm.fst").read_bytes()
+        lm = lm_file(path).read_bytes()
         text = (path / "decoder.json").read_bytes()
         return _verify(text, json.loads(text).get(KEY), lm)
     data = path.read_bytes()
@@ -64,7 +73,7 @@ def check(path: Path) -> bool:
 
 def seal(path: Path) -> None:
     if path.is_dir():
-        lm = (path / "lm.fst").read_bytes()
+        lm = lm_file(path).read_bytes()
         config = json.loads((path / "decoder.json").read_text())
         (path / "decoder.json").write_text(seal_decoder_json(lm, config))
     else:

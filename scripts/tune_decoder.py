@@ -16,7 +16,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from seal import seal_decoder_json  # noqa: E402  (scripts/seal.py)
+from seal import lm_file, seal_decoder_json  # noqa: E402  (scripts/seal.py)
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
@@ -68,8 +68,8 @@ def main():
         config["lm_weight"] = w
         config["insertion_bonus"] = b
         config.pop("checksum", None)
-        lm = (path.parent / "lm.fst").read_bytes()
-        path.write_text(seal_decoder_json(lm, config))  # the checksum over lm.fst + decoder.json
+        lm = lm_file(path.parent).read_bytes()
+        path.write_text(seal_decoder_json(lm, config))  # the checksum over the LM + decoder.json
         print(f"wrote {path}")
     return 0
 

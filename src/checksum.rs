@@ -6,8 +6,8 @@
 //! - **Model files** (safetensors): the metadata key `checksum` holds the CRC-32 of the whole file
 //!   with the checksum's 8 hex digits written as `00000000`, so the header, all metadata and all
 //!   tensor data are covered.
-//! - **Language packs**: `decoder.json`'s member `checksum` holds the CRC-32 of `lm.fst` followed
-//!   by `decoder.json` itself with the checksum's 8 hex digits written as `00000000`.
+//! - **Language packs**: `decoder.json`'s member `checksum` holds the CRC-32 of the pack's LM file
+//!   (`lm.fst` or `lm.bin`, whichever it has) followed by `decoder.json` itself with the checksum's 8 hex digits written as `00000000`.
 //!
 //! [`seal_safetensors`] and [`seal_decoder_json`] write them (the Python twin is
 //! `scripts/seal.py`); sealing changes only the metadata, never a tensor byte. A file without a
@@ -226,7 +226,7 @@ pub fn seal_safetensors(bytes: &[u8]) -> Result<Vec<u8>, ChecksumError> {
     Ok(out)
 }
 
-/// Checks `decoder.json` (`text`) against `lm` (the bytes of `lm.fst`).
+/// Checks `decoder.json` (`text`) against `lm` (the bytes of the LM file).
 pub(crate) fn verify_decoder_json(
     lm: &[u8],
     text: &str,

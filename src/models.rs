@@ -3,7 +3,8 @@
 //!
 //! A [`Models`] holds one loaded [`Model`] behind an [`Arc`] (every recognizer made from it shares
 //! the weights) and the places language packs are looked up: packs given as bytes (e.g. embedded
-//! in a binary with `include_bytes!`), then `<pack directory>/<code>/{lm.fst, decoder.json}`.
+//! in a binary with `include_bytes!`), then `<pack directory>/<code>/` (`lm.fst` or `lm.bin`, and
+//! `decoder.json`).
 //!
 //! A language code is 2 or 3 lowercase ASCII letters, optionally followed by `-` and a region of 2
 //! lowercase letters or 3 digits (`en`, `fil`, `pt-br`, `es-419`); see [`check_language_code`].
@@ -93,7 +94,7 @@ impl Models {
         self
     }
 
-    /// Adds the pack for language `code` from the bytes of its `lm.fst` and the text of its
+    /// Adds the pack for language `code` from the bytes of its LM file and the text of its
     /// `decoder.json`. The bytes are parsed when a recognizer for `code` is made.
     pub fn with_pack_bytes(
         mut self,
@@ -121,8 +122,8 @@ impl Models {
         self.pack_dir.as_deref()
     }
 
-    /// The language codes available: packs given as bytes and `<code>/lm.fst` directories in the
-    /// pack directory, sorted, without duplicates.
+    /// The language codes available: packs given as bytes and `<code>/` directories with an
+    /// `lm.fst` or `lm.bin` in the pack directory, sorted, without duplicates.
     pub fn languages(&self) -> Vec<String> {
         let mut codes: Vec<String> = self.pack_bytes.iter().map(|p| p.code.clone()).collect();
         if let Some(entries) = self
@@ -135,7 +136,10 @@ impl Models {
                 let Some(code) = path.file_name().and_then(|n| n.to_str()) else {
                     continue;
                 };
-                if check_language_code(code).is_ok() && path.join(LanguagePack::LM_FILE).is_file() {
+                let has_lm = [LanguagePack::LM_FILE, LanguagePack::COMPACT_LM_FILE]
+                    .iter()
+                    .any(|f| path.join(f).is_file());
+                if check_language_code(code).is_ok() && has_lm {
                     codes.push(code.to_owned());
                 }
             }
@@ -311,7 +315,8 @@ mod tests {
     #[test]
     fn packs_from_bytes_come_before_the_directory() {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("models");
-        let lm: &'static [u8] = std::fs::read(dir.join("en/lm.fst")).unwrap().leak();
+        let lm = LanguagePack::lm_path(dir.join("en")).unwrap();
+        let lm: &'static [u8] = std::fs::read(lm).unwrap().leak();
         let models = Models::new(tiny_model())
             .with_pack_dir(&dir)
             .with_pack_bytes(

@@ -7,6 +7,7 @@ use std::ffi::{CStr, CString};
 use std::path::Path;
 use std::ptr::{null, null_mut};
 
+use inkjot::decode::LanguagePack;
 use inkjot::ffi::*;
 use inkjot::ink::Ink;
 use inkjot::{RecognizeOptions, Recognizer};
@@ -296,7 +297,7 @@ fn model_and_language_pack_errors() {
     let json = cstr("{}");
     let bad_json = cstr("{\"beam_width\": 0}");
     let bytes = std::fs::read(TINY_MODEL).unwrap();
-    let lm = std::fs::read(Path::new(EN_PACK).join("lm.fst")).unwrap();
+    let lm = std::fs::read(LanguagePack::lm_path(EN_PACK).unwrap()).unwrap();
     // SAFETY: valid strings, buffers and out pointers.
     unsafe {
         assert_eq!(
@@ -377,7 +378,8 @@ fn model_dir_with_pack() -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("inkjot-ffi-test-{}", std::process::id()));
     std::fs::create_dir_all(dir.join("en")).unwrap();
     std::fs::copy(TINY_MODEL, dir.join("recognizer-int8.safetensors")).unwrap();
-    for file in ["lm.fst", "decoder.json"] {
+    let lm = LanguagePack::lm_path(EN_PACK).unwrap();
+    for file in [lm.file_name().unwrap(), "decoder.json".as_ref()] {
         std::fs::copy(Path::new(EN_PACK).join(file), dir.join("en").join(file)).unwrap();
     }
     dir
@@ -388,7 +390,7 @@ fn language_packs_from_a_directory_a_file_path_and_memory() {
     let dir = model_dir_with_pack();
     let en = cstr("en");
     let model = std::fs::read(TINY_MODEL).unwrap();
-    let lm = std::fs::read(Path::new(EN_PACK).join("lm.fst")).unwrap();
+    let lm = std::fs::read(LanguagePack::lm_path(EN_PACK).unwrap()).unwrap();
     let json = cstr(&std::fs::read_to_string(Path::new(EN_PACK).join("decoder.json")).unwrap());
     let mut handles = Vec::new();
     for path in [dir.clone(), dir.join("recognizer-int8.safetensors")] {

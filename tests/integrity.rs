@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use inkjot::Error;
 use inkjot::checksum::{seal_decoder_json, seal_safetensors};
-use inkjot::decode::{LanguagePack, LmBuildConfig, NgramCounter};
+use inkjot::decode::{CharLm, LanguagePack, LmBuildConfig, LmFormat, NgramCounter};
 use inkjot::model::Model;
 use safetensors::SafeTensors;
 
@@ -125,8 +125,14 @@ fn a_model_without_a_checksum_is_refused_and_sealing_restores_it() {
     assert_eq!(a.forward(&rows), b.forward(&rows));
 }
 
-/// A small pack in a temporary directory: an LM of a few words and a sealed decoder.json.
+/// A small pack in a temporary directory: an LM of a few words (OpenFST, `lm.fst`) and a sealed
+/// decoder.json.
 fn small_pack(dir: &Path) -> (Vec<u8>, String) {
+    small_pack_in(dir, LmFormat::Fst)
+}
+
+/// [`small_pack`] with its LM in `format` (`lm.fst` or `lm.bin`).
+fn small_pack_in(dir: &Path, format: LmFormat) -> (Vec<u8>, String) {
     let config = LmBuildConfig {
         order: 3,
         ..LmBuildConfig::default()
@@ -136,21 +142,32 @@ fn small_pack(dir: &Path) -> (Vec<u8>, String) {
         counter.add_word(word, count);
     }
     let lm = counter.build(&config).unwrap().to_bytes().unwrap();
+    let lm = CharLm::from_bytes(&lm).unwrap().to_bytes(format).unwrap();
     let json = seal_decoder_json(&lm, r#"{"beam_width": 8, "lm_weight": 0.5}"#).unwrap();
-    std::fs::write(dir.join(LanguagePack::LM_FILE), &lm).unwrap();
+    std::fs::write(dir.join(format.pack_file()), &lm).unwrap();
     std::fs::write(dir.join(LanguagePack::CONFIG_FILE), &json).unwrap();
     (lm, json)
 }
 
 #[test]
 fn every_single_byte_flip_of_a_small_pack_is_refused_naming_the_file() {
-    let dir = temp_dir("pack");
-    let (lm, json) = small_pack(&dir);
+    for format in [LmFormat::Fst, LmFormat::Compact] {
+        byte_flips_refused(format);
+    }
+}
+
+fn byte_flips_refused(format: LmFormat) {
+    let dir = temp_dir(&format!("pack-{format:?}"));
+    let (lm, json) = small_pack_in(&dir, format);
+    assert_eq!(
+        LanguagePack::lm_path(&dir).unwrap(),
+        dir.join(format.pack_file())
+    );
     let pack = LanguagePack::load(&dir).unwrap();
     assert_eq!(pack.config.beam_width, 8);
     let decoder = dir.join(LanguagePack::CONFIG_FILE);
     for (file, original) in [
-        (LanguagePack::LM_FILE, lm.clone()),
+        (format.pack_file(), lm.clone()),
         (LanguagePack::CONFIG_FILE, json.clone().into_bytes()),
     ] {
         let path = dir.join(file);
@@ -177,6 +194,35 @@ fn every_single_byte_flip_of_a_small_pack_is_refused_naming_the_file() {
         .to_string();
     assert!(message.starts_with("decoder.json: "), "{message}");
     assert!(message.contains("checksum mismatch"), "{message}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_pack_with_both_lm_files_is_refused() {
+    let dir = temp_dir("both");
+    let (_, json) = small_pack_in(&dir, LmFormat::Compact);
+    LanguagePack::load(&dir).unwrap();
+    // The checksum covers lm.bin: an lm.fst beside it would be loaded unchecked by one reader or
+    // the other, so the pack is refused, naming the file.
+    let fst = CharLm::load(dir.join(LanguagePack::COMPACT_LM_FILE))
+        .unwrap()
+        .to_bytes(LmFormat::Fst)
+        .unwrap();
+    std::fs::write(dir.join(LanguagePack::LM_FILE), &fst).unwrap();
+    let message = LanguagePack::load(&dir).unwrap_err().to_string();
+    assert!(message.contains("keep one LM file"), "{message}");
+    assert!(message.contains("lm.bin"), "{message}");
+    // Without lm.bin, lm.fst is read, and decoder.json sealed for lm.bin does not vouch for it.
+    std::fs::remove_file(dir.join(LanguagePack::COMPACT_LM_FILE)).unwrap();
+    let message = LanguagePack::load(&dir).unwrap_err().to_string();
+    assert!(message.contains("checksum mismatch"), "{message}");
+    assert!(message.contains("covers lm.fst"), "{message}");
+    std::fs::write(
+        dir.join(LanguagePack::CONFIG_FILE),
+        seal_decoder_json(&fst, &json).unwrap(),
+    )
+    .unwrap();
+    LanguagePack::load(&dir).unwrap();
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

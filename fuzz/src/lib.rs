@@ -154,12 +154,14 @@ pub fn shipped_en() -> &'static Recognizer {
     })
 }
 
-/// Bytes of the English pack's `lm.fst` and `decoder.json` (seeds and oracles).
+/// Bytes of the English pack's LM file (`lm.fst` or `lm.bin`) and `decoder.json` (seeds and
+/// oracles).
 pub fn en_pack_bytes() -> &'static (Vec<u8>, String) {
     static B: OnceLock<(Vec<u8>, String)> = OnceLock::new();
     B.get_or_init(|| {
         (
-            std::fs::read(format!("{ROOT}/models/en/lm.fst")).expect("lm.fst"),
+            std::fs::read(LanguagePack::lm_path(format!("{ROOT}/models/en")).expect("one LM"))
+                .expect("the English LM file"),
             std::fs::read_to_string(format!("{ROOT}/models/en/decoder.json"))
                 .expect("decoder.json"),
         )

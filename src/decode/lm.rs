@@ -23,11 +23,17 @@
 //! A lookup ([`CharLm::advance`]) binary-searches the state's arcs and follows the backoff chain;
 //! the state at the end of every chain (the unigram state) is stored as a dense table, so the last
 //! step costs one index.
+//!
+//! The same model can also be stored in the compact runtime format of
+//! [`lm_compact`](super::lm_compact) (quantized costs, about 6 bytes per n-gram instead of ~30);
+//! [`CharLm::from_bytes`] reads either ([`LmFormat::of`] tells them apart by the magic number)
+//! into the same arrays, and [`CharLm::to_bytes`] writes either.
 
 use std::path::Path;
 
 use rustfst::prelude::*;
 
+use super::lm_compact;
 use crate::error::{Error, Result};
 
 /// The arc label standing for every character without an arc of its own: U+FFFD.
@@ -46,7 +52,8 @@ pub const MAX_LM_BYTES: u64 = 512 << 20;
 /// How many characters of pre-context [`CharLm::state_after`] reads (the last ones).
 pub const MAX_CONTEXT_CHARS: usize = 20;
 
-const NONE: u32 = u32::MAX;
+/// "No state" in the runtime's arrays (no backoff arc, no dense row).
+pub(super) const NONE: u32 = u32::MAX;
 const FST_MAGIC: i32 = 2_125_659_606;
 const SYMBOL_TABLE_MAGIC: i32 = 2_125_658_996;
 
@@ -56,7 +63,7 @@ pub struct LmState(pub(crate) u32);
 
 /// A character as the LM knows it (its compact index), from [`CharLm::symbol`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct LmSymbol(u32);
+pub struct LmSymbol(pub(crate) u32);
 
 /// A character n-gram model loaded from an OpenFST backoff acceptor (see the module docs).
 ///
@@ -79,28 +86,92 @@ pub struct LmSymbol(u32);
 #[derive(Debug, Clone)]
 pub struct CharLm {
     /// Label (code point) of each compact symbol, sorted.
-    labels: Vec<u32>,
-    unk: Option<u32>,
-    start: u32,
+    pub(super) labels: Vec<u32>,
+    pub(super) unk: Option<u32>,
+    pub(super) start: u32,
     /// Arcs of state `s` are `arc_first[s]..arc_first[s + 1]`, sorted by symbol.
-    arc_first: Vec<u32>,
-    arc_symbol: Vec<u32>,
-    arc_cost: Vec<f32>,
-    arc_next: Vec<u32>,
+    pub(super) arc_first: Vec<u32>,
+    pub(super) arc_symbol: Vec<u32>,
+    pub(super) arc_cost: Vec<f32>,
+    pub(super) arc_next: Vec<u32>,
     /// When the model has at most 128 symbols: per state, bit `y` set when it has an arc for
     /// symbol `y`, so a lookup is a bit test and a popcount instead of a binary search.
-    arc_mask: Vec<u128>,
-    backoff_state: Vec<u32>,
-    backoff_cost: Vec<f32>,
+    pub(super) arc_mask: Vec<u128>,
+    pub(super) backoff_state: Vec<u32>,
+    pub(super) backoff_cost: Vec<f32>,
     /// For states without a backoff arc: index into `dense` rows (`labels.len()` entries each).
-    dense_row: Vec<u32>,
-    dense_cost: Vec<f32>,
-    dense_next: Vec<u32>,
-    order: usize,
+    pub(super) dense_row: Vec<u32>,
+    pub(super) dense_cost: Vec<f32>,
+    pub(super) dense_next: Vec<u32>,
+    pub(super) order: usize,
+}
+
+/// The runtime arrays before the derived tables: what a file format holds.
+#[derive(Debug, Clone)]
+pub(super) struct LmParts {
+    /// Label (code point) of each symbol, strictly ascending.
+    pub(super) labels: Vec<u32>,
+    pub(super) start: u32,
+    /// `states + 1` entries: the arcs of state `s` are `arc_first[s]..arc_first[s + 1]`.
+    pub(super) arc_first: Vec<u32>,
+    pub(super) arc_symbol: Vec<u32>,
+    pub(super) arc_cost: Vec<f32>,
+    pub(super) arc_next: Vec<u32>,
+    /// [`NONE`] for a state without a backoff arc.
+    pub(super) backoff_state: Vec<u32>,
+    pub(super) backoff_cost: Vec<f32>,
+}
+
+/// The two LM file formats; [`CharLm::from_bytes`] tells them apart by their first bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LmFormat {
+    /// OpenFST binary `VectorFst<StdArc>` (`lm.fst`), the interchange format (see the module
+    /// docs).
+    #[default]
+    Fst,
+    /// The compact runtime format (`lm.bin`) of [`lm_compact`](super::lm_compact): quantized
+    /// costs, about a fifth of the size.
+    Compact,
+}
+
+impl LmFormat {
+    /// The format of the file whose bytes are `bytes` (OpenFST unless it has the compact
+    /// format's magic number).
+    pub fn of(bytes: &[u8]) -> Self {
+        if lm_compact::is_compact(bytes) {
+            LmFormat::Compact
+        } else {
+            LmFormat::Fst
+        }
+    }
+
+    /// The file name of an LM in this format in a language pack.
+    pub fn pack_file(self) -> &'static str {
+        match self {
+            LmFormat::Fst => super::LanguagePack::LM_FILE,
+            LmFormat::Compact => super::LanguagePack::COMPACT_LM_FILE,
+        }
+    }
+}
+
+impl std::str::FromStr for LmFormat {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "fst" => Ok(LmFormat::Fst),
+            "compact" => Ok(LmFormat::Compact),
+            _ => Err(Error::invalid(
+                "format",
+                format!("must be `fst` or `compact`, not {s:?}"),
+            )),
+        }
+    }
 }
 
 impl CharLm {
-    /// Reads an LM file (see the module docs for the format).
+    /// Reads an LM file, OpenFST or compact (see the module docs).
     pub fn load(path: impl AsRef<Path>) -> Result<Self> {
         use std::io::Read;
         let path = path.as_ref();
@@ -118,8 +189,12 @@ impl CharLm {
         Self::from_bytes(&bytes).map_err(|e| e.in_file(path))
     }
 
-    /// Parses the bytes of an LM file (see the module docs for the format).
+    /// Parses the bytes of an LM file, OpenFST or compact (see the module docs).
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        if lm_compact::is_compact(bytes) {
+            return Self::from_parts(lm_compact::read(bytes)?)
+                .map_err(|e| e.in_file(super::LanguagePack::COMPACT_LM_FILE));
+        }
         check_header(bytes)?;
         // The header check above rules out the inputs rustfst is known to panic on; the unwind
         // guard keeps any other malformed file an error rather than a crash.
@@ -157,21 +232,15 @@ impl CharLm {
         }
         let symbol_of = |label: u32| labels.binary_search(&label).map(|i| i as u32).ok();
 
-        let mut lm = CharLm {
-            unk: symbol_of(UNK_LABEL),
+        let mut lm = LmParts {
+            labels: Vec::new(),
             start,
             arc_first: Vec::with_capacity(states + 1),
             arc_symbol: Vec::new(),
             arc_cost: Vec::new(),
             arc_next: Vec::new(),
-            arc_mask: Vec::new(),
             backoff_state: vec![NONE; states],
             backoff_cost: vec![0.0; states],
-            dense_row: vec![NONE; states],
-            dense_cost: Vec::new(),
-            dense_next: Vec::new(),
-            order: 1,
-            labels: Vec::new(),
         };
         let mut arcs: Vec<(u32, f32, u32)> = Vec::new();
         for s in 0..states as u32 {
@@ -220,7 +289,42 @@ impl CharLm {
             }
         }
         lm.arc_first.push(lm.arc_symbol.len() as u32);
-        if labels.len() <= 128 {
+        lm.labels = labels;
+        Self::from_parts(lm)
+    }
+
+    /// The runtime structure from validated arrays (in-range states and symbols, sorted arcs,
+    /// finite costs): the bit masks, the order (an error when backoff arcs loop) and the dense
+    /// rows.
+    pub(super) fn from_parts(parts: LmParts) -> Result<Self> {
+        let LmParts {
+            labels,
+            start,
+            arc_first,
+            arc_symbol,
+            arc_cost,
+            arc_next,
+            backoff_state,
+            backoff_cost,
+        } = parts;
+        let states = backoff_state.len();
+        let mut lm = CharLm {
+            unk: labels.binary_search(&UNK_LABEL).ok().map(|i| i as u32),
+            start,
+            arc_first,
+            arc_symbol,
+            arc_cost,
+            arc_next,
+            arc_mask: Vec::new(),
+            backoff_state,
+            backoff_cost,
+            dense_row: vec![NONE; states],
+            dense_cost: Vec::new(),
+            dense_next: Vec::new(),
+            order: 1,
+            labels,
+        };
+        if lm.labels.len() <= 128 {
             lm.arc_mask = (0..states)
                 .map(|s| {
                     let arcs = lm.arc_first[s] as usize..lm.arc_first[s + 1] as usize;
@@ -230,10 +334,56 @@ impl CharLm {
                 })
                 .collect();
         }
-        lm.labels = labels;
         lm.order = 1 + lm.backoff_depths()?;
         lm.build_dense_rows();
         Ok(lm)
+    }
+
+    /// The bytes of an LM file of this model in `format`. The compact format quantizes the costs
+    /// ([`lm_compact::write`] with [`lm_compact::DEFAULT_CODES`]); OpenFST keeps them exactly.
+    pub fn to_bytes(&self, format: LmFormat) -> Result<Vec<u8>> {
+        match format {
+            LmFormat::Compact => Ok(lm_compact::write(self, lm_compact::DEFAULT_CODES)?.0),
+            LmFormat::Fst => {
+                let mut bytes = Vec::new();
+                self.to_fst()?.store(&mut bytes).map_err(serialize)?;
+                Ok(bytes)
+            }
+        }
+    }
+
+    /// This model as an OpenFST backoff acceptor (the module docs' conventions). Final weights
+    /// are not kept at run time: the start state and every state a space leads to are made final,
+    /// as in a model from [`lm_build`](super::lm_build).
+    pub fn to_fst(&self) -> Result<VectorFst<TropicalWeight>> {
+        let states = self.num_states();
+        let mut fst = VectorFst::<TropicalWeight>::new();
+        fst.add_states(states);
+        fst.set_start(self.start).map_err(serialize)?;
+        let space = self.labels.binary_search(&(WORD_BOUNDARY as u32)).ok();
+        let mut is_final = vec![false; states];
+        if let Some(flag) = is_final.get_mut(self.start as usize) {
+            *flag = true;
+        }
+        for s in 0..states {
+            if self.backoff_state[s] != NONE {
+                let tr = Tr::new(0, 0, self.backoff_cost[s], self.backoff_state[s]);
+                fst.add_tr(s as u32, tr).map_err(serialize)?;
+            }
+            for a in self.arc_first[s] as usize..self.arc_first[s + 1] as usize {
+                let label = self.labels[self.arc_symbol[a] as usize];
+                let tr = Tr::new(label, label, self.arc_cost[a], self.arc_next[a]);
+                fst.add_tr(s as u32, tr).map_err(serialize)?;
+                if Some(self.arc_symbol[a] as usize) == space {
+                    is_final[self.arc_next[a] as usize] = true;
+                }
+            }
+        }
+        for (s, _) in is_final.iter().enumerate().filter(|(_, f)| **f) {
+            fst.set_final(s as u32, TropicalWeight::one())
+                .map_err(serialize)?;
+        }
+        Ok(fst)
     }
 
     /// The longest backoff chain; an error when a chain loops.
@@ -470,6 +620,14 @@ pub struct Perplexity {
     pub words: usize,
 }
 
+/// rustfst refusing to build or store an acceptor: a bug, not bad input.
+fn serialize(e: impl std::fmt::Display) -> Error {
+    Error::Serialize {
+        what: "the LM acceptor",
+        reason: e.to_string(),
+    }
+}
+
 fn model(e: impl std::fmt::Display) -> Error {
     lm_error(e.to_string())
 }
@@ -484,7 +642,9 @@ fn lm_error(reason: impl Into<String>) -> Error {
 fn check_header(bytes: &[u8]) -> Result<()> {
     let mut r = Reader { bytes, pos: 0 };
     if r.i32()? != FST_MAGIC {
-        return Err(lm_error("not an OpenFST binary file (bad magic number)"));
+        return Err(lm_error(
+            "neither an OpenFST binary file nor a compact LM (bad magic number)",
+        ));
     }
     let fst_type = r.string()?;
     if fst_type != "vector" {

@@ -51,7 +51,7 @@ use std::time::Instant;
 
 use rustfst::prelude::*;
 
-use super::lm::{CharLm, Perplexity, UNK_LABEL, WORD_BOUNDARY};
+use super::lm::{CharLm, LmFormat, Perplexity, UNK_LABEL, WORD_BOUNDARY};
 use crate::error::{Error, Result};
 
 /// Highest supported order.
@@ -599,8 +599,10 @@ pub struct LmBuildJob {
     pub text: Option<PathBuf>,
     /// Weight of each line of `text` relative to a word of count 1 (after the exponent).
     pub text_weight: f64,
-    /// Where to write the OpenFST binary acceptor.
+    /// Where to write the LM.
     pub out: PathBuf,
+    /// The file format of `out`: OpenFST (the interchange format) or compact (quantized).
+    pub format: LmFormat,
     /// Order, pruning and smoothing parameters.
     pub config: LmBuildConfig,
     /// Fraction (0 to 1) of the word list held out of training (chosen by a hash of the word)
@@ -618,6 +620,8 @@ pub struct LmBuildJob {
 pub struct BuildReport {
     /// Sizes and pruning threshold.
     pub stats: BuildStats,
+    /// Format of the written file.
+    pub format: LmFormat,
     /// Size of the written file.
     pub bytes: usize,
     /// Words read from the list; held out; counted.
@@ -644,6 +648,7 @@ pub struct BuildReport {
 ///     text: None,
 ///     text_weight: 1.0,
 ///     out: dir.join("lm.fst"),
+///     format: Default::default(),
 ///     config: LmBuildConfig { order: 3, ..LmBuildConfig::default() },
 ///     heldout: 0.0,
 ///     heldout_skip: 0,
@@ -698,7 +703,10 @@ pub fn build_from_files(job: &LmBuildJob, progress: &mut dyn FnMut(&str)) -> Res
         counter.ngram_counts()
     ));
     let built = counter.build(&job.config)?;
-    let bytes = built.to_bytes()?;
+    let bytes = match job.format {
+        LmFormat::Fst => built.to_bytes()?,
+        format => CharLm::from_fst(&built.fst)?.to_bytes(format)?,
+    };
     std::fs::write(&job.out, &bytes).map_err(|e| Error::io(&job.out, e))?;
     progress(&format!(
         "wrote {} ({} bytes, {} states, {} arcs, {} of {} n-grams kept, count threshold {:.3})",
@@ -713,7 +721,8 @@ pub fn build_from_files(job: &LmBuildJob, progress: &mut dyn FnMut(&str)) -> Res
     let (heldout_ppl, heldout_types) = if heldout.is_empty() {
         (None, None)
     } else {
-        let lm = CharLm::from_fst(&built.fst)?;
+        // The model as written (quantized, in the compact format).
+        let lm = CharLm::from_bytes(&bytes)?;
         let ppl = lm.perplexity(heldout.iter().copied());
         let types = lm.perplexity(heldout.iter().map(|&(w, _)| (w, 1.0)));
         progress(&format!(
@@ -725,6 +734,7 @@ pub fn build_from_files(job: &LmBuildJob, progress: &mut dyn FnMut(&str)) -> Res
     };
     Ok(BuildReport {
         stats: built.stats,
+        format: job.format,
         bytes: bytes.len(),
         words: (words.len(), heldout.len(), used),
         heldout: heldout_ppl,
@@ -945,6 +955,7 @@ mod tests {
             text: Some(dir.join("text.txt")),
             text_weight: 2.0,
             out: dir.join("lm.fst"),
+            format: LmFormat::Fst,
             config: LmBuildConfig {
                 order: 4,
                 ..LmBuildConfig::default()

@@ -7,18 +7,20 @@
 //! - [`beam`]: CTC prefix beam search ([`BeamDecoder`], [`beam_search`]), optionally fused with a
 //!   character LM and started from the text before the cursor.
 //! - [`lm`]: the character n-gram LM at run time ([`CharLm`]), an OpenFST backoff acceptor.
+//! - [`lm_compact`]: the same LM in a compact runtime file format (quantized costs, `lm.bin`).
 //! - [`lm_build`]: building that LM from word frequencies and text (`inkjot lm build`).
-//! - [`pack`]: language packs, `models/<lang>/{lm.fst, decoder.json}` ([`LanguagePack`]).
+//! - [`pack`]: language packs, `models/<lang>/{lm.fst or lm.bin, decoder.json}` ([`LanguagePack`]).
 
 pub mod beam;
 mod greedy;
 pub mod lm;
 pub mod lm_build;
+pub mod lm_compact;
 pub mod pack;
 
 pub use beam::{BeamConfig, BeamDecoder, Hypothesis, beam_search};
 pub use greedy::greedy;
-pub use lm::{CharLm, LmState, LmSymbol, Perplexity};
+pub use lm::{CharLm, LmFormat, LmState, LmSymbol, Perplexity};
 pub use lm_build::{BuildReport, LmBuildConfig, LmBuildJob, NgramCounter, build_from_files};
 pub use pack::LanguagePack;
 

@@ -1,7 +1,9 @@
-//! Language packs: a directory `models/<lang>/` holding `lm.fst` (the character LM, see
-//! [`lm`](super::lm)) and `decoder.json` (a [`BeamConfig`]; missing fields take their defaults).
+//! Language packs: a directory `models/<lang>/` holding the character LM, either `lm.fst`
+//! (OpenFST, see [`lm`](super::lm)) or `lm.bin` (compact, see [`lm_compact`](super::lm_compact)),
+//! and `decoder.json` (a [`BeamConfig`]; missing fields take their defaults). A pack holds one
+//! LM file: a directory with both is refused.
 //!
-//! `decoder.json` carries a `checksum` over `lm.fst` and itself ([`crate::checksum`]); a pack
+//! `decoder.json` carries a `checksum` over the LM file and itself ([`crate::checksum`]); a pack
 //! whose checksum is missing or does not match is refused, naming the file. After editing
 //! `decoder.json` by hand, reseal it: `python3 scripts/seal.py models/<lang>`.
 
@@ -9,7 +11,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::beam::{BeamConfig, BeamDecoder};
-use super::lm::CharLm;
+use super::lm::{CharLm, LmFormat};
 use crate::checksum::{self, CHECKSUM_KEY, ChecksumError};
 use crate::error::{Error, Result};
 
@@ -37,16 +39,36 @@ pub struct LanguagePack {
 }
 
 impl LanguagePack {
-    /// File name of the LM in a pack.
+    /// File name of an OpenFST LM in a pack.
     pub const LM_FILE: &'static str = "lm.fst";
+    /// File name of a compact LM in a pack.
+    pub const COMPACT_LM_FILE: &'static str = "lm.bin";
     /// File name of the decoder settings in a pack.
     pub const CONFIG_FILE: &'static str = "decoder.json";
 
-    /// Reads `dir/lm.fst` and `dir/decoder.json`.
+    /// The LM file of the pack in `dir`: `lm.bin` when there is one, else `lm.fst` (which need
+    /// not exist); an error when there are both.
+    pub fn lm_path(dir: impl AsRef<Path>) -> Result<std::path::PathBuf> {
+        let dir = dir.as_ref();
+        let (fst, compact) = (dir.join(Self::LM_FILE), dir.join(Self::COMPACT_LM_FILE));
+        match (compact.exists(), fst.exists()) {
+            (true, true) => Err(Error::pack(
+                &compact,
+                format!(
+                    "the pack also holds {}; keep one LM file (the checksum covers one)",
+                    Self::LM_FILE
+                ),
+            )),
+            (true, false) => Ok(compact),
+            _ => Ok(fst),
+        }
+    }
+
+    /// Reads the pack's LM ([`lm_path`](Self::lm_path)) and `dir/decoder.json`.
     pub fn load(dir: impl AsRef<Path>) -> Result<Self> {
         use std::io::Read;
         let dir = dir.as_ref();
-        let lm_path = dir.join(Self::LM_FILE);
+        let lm_path = Self::lm_path(dir)?;
         let lm = read_capped(&lm_path, super::lm::MAX_LM_BYTES)?;
         let path = dir.join(Self::CONFIG_FILE);
         let mut text = String::new();
@@ -57,7 +79,9 @@ impl LanguagePack {
             .map_err(|e| Error::io(&path, e))?;
         // The checksum in decoder.json covers both files: a mismatch names decoder.json, the
         // file that vouches for the pair.
-        let config = parse_config(&lm, &text).map_err(|e| e.in_file(&path))?;
+        let lm_name = lm_path.file_name().and_then(|n| n.to_str());
+        let lm_name = lm_name.unwrap_or(Self::LM_FILE);
+        let config = parse_config(&lm, lm_name, &text).map_err(|e| e.in_file(&path))?;
         let lm = CharLm::from_bytes(&lm).map_err(|e| e.in_file(&lm_path))?;
         Ok(LanguagePack {
             lm: Arc::new(lm),
@@ -65,18 +89,18 @@ impl LanguagePack {
         })
     }
 
-    /// A pack from the bytes of `lm.fst` and the text of `decoder.json` (apps that ship the
-    /// pack inside their package).
+    /// A pack from the bytes of its LM file (`lm.fst` or `lm.bin`) and the text of
+    /// `decoder.json` (apps that ship the pack inside their package).
     /// `decoder_json` must carry the checksum of the pair, as the shipped files do.
     pub fn from_bytes(lm: &[u8], decoder_json: &str) -> Result<Self> {
-        let config = parse_config(lm, decoder_json)?;
+        let config = parse_config(lm, LmFormat::of(lm).pack_file(), decoder_json)?;
         Ok(LanguagePack {
             lm: Arc::new(CharLm::from_bytes(lm)?),
             config,
         })
     }
 
-    /// A pack from the bytes of `lm.fst` alone, with the default decoder settings. With no
+    /// A pack from the bytes of an LM file alone, with the default decoder settings. With no
     /// `decoder.json` there is no checksum to check: the LM is checked for structure and finite
     /// weights only.
     pub fn from_lm_bytes(lm: &[u8]) -> Result<Self> {
@@ -92,8 +116,9 @@ impl LanguagePack {
     }
 }
 
-/// Reads and checks `decoder.json` (`text`) for `lm`; errors name `decoder.json`.
-fn parse_config(lm: &[u8], text: &str) -> Result<BeamConfig> {
+/// Reads and checks `decoder.json` (`text`) for `lm` (the bytes of the file `lm_name`); errors
+/// name `decoder.json`.
+fn parse_config(lm: &[u8], lm_name: &str, text: &str) -> Result<BeamConfig> {
     let bad = |reason: String| Error::pack(LanguagePack::CONFIG_FILE, reason);
     let mut value: serde_json::Map<String, serde_json::Value> =
         serde_json::from_str(text).map_err(|e| bad(format!("not a JSON object: {e}")))?;
@@ -104,10 +129,9 @@ fn parse_config(lm: &[u8], text: &str) -> Result<BeamConfig> {
         Some(other) => return Err(bad(format!("`{CHECKSUM_KEY}` is {other}, not a string"))),
     };
     checksum::verify_decoder_json(lm, text, stored).map_err(|e| match e {
-        ChecksumError::Mismatch { .. } => bad(format!(
-            "{e}; the checksum covers {} and this file",
-            LanguagePack::LM_FILE
-        )),
+        ChecksumError::Mismatch { .. } => {
+            bad(format!("{e}; the checksum covers {lm_name} and this file"))
+        }
         e => bad(e.to_string()),
     })?;
     let config: BeamConfig =
@@ -150,7 +174,7 @@ mod tests {
         for lang in SHIPPED {
             let dir = pack_dir(lang);
             let pack = LanguagePack::load(&dir).unwrap_or_else(|e| panic!("{lang}: {e}"));
-            let bytes = std::fs::metadata(dir.join(LanguagePack::LM_FILE))
+            let bytes = std::fs::metadata(LanguagePack::lm_path(&dir).unwrap())
                 .unwrap()
                 .len();
             assert!(bytes <= 2_100_000, "{lang}: {bytes} bytes");
@@ -222,11 +246,46 @@ mod tests {
     }
 
     #[test]
+    fn a_compact_pack_reads_like_its_openfst_original() {
+        let dir = std::env::temp_dir().join(format!("inkjot-compact-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let original = LanguagePack::load(pack_dir("en")).unwrap();
+        let bin = original.lm.to_bytes(LmFormat::Compact).unwrap();
+        assert!(bin.len() * 4 < 2_000_000, "{} bytes", bin.len());
+        let json = std::fs::read_to_string(pack_dir("en").join(LanguagePack::CONFIG_FILE)).unwrap();
+        let json = crate::checksum::seal_decoder_json(&bin, &json).unwrap();
+        std::fs::write(dir.join(LanguagePack::COMPACT_LM_FILE), &bin).unwrap();
+        std::fs::write(dir.join(LanguagePack::CONFIG_FILE), &json).unwrap();
+        for pack in [
+            LanguagePack::load(&dir).unwrap(),
+            LanguagePack::from_bytes(&bin, &json).unwrap(),
+        ] {
+            assert_eq!(pack.config, original.config);
+            assert_eq!(pack.lm.num_arcs(), original.lm.num_arcs());
+            for word in ["the", "handwriting", "tje", "xqzv"] {
+                let (a, b) = (original.lm.word_log_prob(word), pack.lm.word_log_prob(word));
+                assert!(
+                    (a - b).abs() < 0.02 * a.abs().max(1.0),
+                    "{word}: {a} vs {b}"
+                );
+            }
+        }
+        // The checksum covers lm.bin: a damaged one is refused, naming it.
+        let mut damaged = bin.clone();
+        damaged[bin.len() / 2] ^= 1;
+        let message = LanguagePack::from_bytes(&damaged, &json)
+            .unwrap_err()
+            .to_string();
+        assert!(message.contains("covers lm.bin"), "{message}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
     fn a_bad_pack_is_a_language_pack_error() {
         use crate::checksum::seal_decoder_json;
         let dir = std::env::temp_dir().join(format!("inkjot-pack-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        let lm = std::fs::read(pack_dir("en").join("lm.fst")).unwrap();
+        let lm = std::fs::read(LanguagePack::lm_path(pack_dir("en")).unwrap()).unwrap();
         std::fs::write(dir.join("lm.fst"), &lm).unwrap();
         let sealed = |json: &str| seal_decoder_json(&lm, json).unwrap();
         let is_pack_error = |r: Result<LanguagePack>| matches!(r, Err(Error::LanguagePack { .. }));

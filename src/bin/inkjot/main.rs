@@ -561,8 +561,9 @@ fn cmd_eval(
 
 #[derive(Subcommand)]
 enum LmCommand {
-    /// Build a character n-gram LM (an OpenFST binary acceptor, see `inkjot::decode::lm`) from a
-    /// word list and optional text; progress on stderr, a JSON report on stdout.
+    /// Build a character n-gram LM (an OpenFST binary acceptor, see `inkjot::decode::lm`, or the
+    /// compact format) from a word list and optional text; progress on stderr, a JSON report on
+    /// stdout.
     Build {
         /// Word list: `word<TAB>count` per line (e.g. from scripts/export_wordfreq.py).
         #[arg(long)]
@@ -579,7 +580,12 @@ enum LmCommand {
         /// Output file.
         #[arg(long)]
         out: PathBuf,
-        /// Keep at most this many n-grams of two or more characters (about 30 bytes each).
+        /// Output format: `fst` (OpenFST, the interchange format) or `compact` (quantized costs,
+        /// about 6 bytes per n-gram; a pack's `lm.bin`).
+        #[arg(long, default_value = "fst")]
+        format: inkjot::decode::LmFormat,
+        /// Keep at most this many n-grams of two or more characters (about 30 bytes each in
+        /// OpenFST, 6 to 8 compact).
         #[arg(long)]
         max_ngrams: Option<usize>,
         /// Prune n-grams of two or more characters with a smaller (exponentiated) count.
@@ -602,12 +608,23 @@ enum LmCommand {
     /// Per-character perplexity of an LM on a word list (each word from the start of a word,
     /// followed by a space), weighted by count and per word type; JSON on stdout.
     Eval {
-        /// The LM file.
+        /// The LM file (OpenFST or compact).
         #[arg(long)]
         lm: PathBuf,
         /// Word list: `word<TAB>count` per line.
         #[arg(long)]
         words: PathBuf,
+    },
+    /// Convert an LM file between the OpenFST and compact formats (compact quantizes the costs);
+    /// a JSON report on stdout.
+    Convert {
+        /// The LM file to read (OpenFST or compact).
+        input: PathBuf,
+        /// The file to write.
+        output: PathBuf,
+        /// Output format, `fst` or `compact`; default: the one the input is not in.
+        #[arg(long)]
+        format: Option<inkjot::decode::LmFormat>,
     },
 }
 
@@ -620,6 +637,7 @@ fn cmd_lm(command: LmCommand) -> anyhow::Result<()> {
             text_weight,
             order,
             out,
+            format,
             max_ngrams,
             min_count,
             count_exponent,
@@ -632,6 +650,7 @@ fn cmd_lm(command: LmCommand) -> anyhow::Result<()> {
                 text,
                 text_weight,
                 out,
+                format,
                 config: LmBuildConfig {
                     order,
                     min_count,
@@ -658,6 +677,41 @@ fn cmd_lm(command: LmCommand) -> anyhow::Result<()> {
                 "arcs": model.num_arcs(),
                 "weighted_by_count": by_count,
                 "per_type": by_type,
+            });
+            println!("{report}");
+        }
+        LmCommand::Convert {
+            input,
+            output,
+            format,
+        } => {
+            use inkjot::decode::{LmFormat, lm_compact};
+            let bytes = std::fs::read(&input).with_context(|| input.display().to_string())?;
+            let from = LmFormat::of(&bytes);
+            let model = CharLm::from_bytes(&bytes)
+                .map_err(|e| about(e.in_file(&input), &input, "cannot load the LM"))?;
+            let to = format.unwrap_or(match from {
+                LmFormat::Fst => LmFormat::Compact,
+                _ => LmFormat::Fst,
+            });
+            let (out, quantization) = match to {
+                LmFormat::Compact => {
+                    let (out, stats) = lm_compact::write(&model, lm_compact::DEFAULT_CODES)?;
+                    (out, Some(stats))
+                }
+                _ => (model.to_bytes(to)?, None),
+            };
+            std::fs::write(&output, &out).with_context(|| output.display().to_string())?;
+            let report = serde_json::json!({
+                "input": input,
+                "output": output,
+                "from": from,
+                "to": to,
+                "bytes_in": bytes.len(),
+                "bytes_out": out.len(),
+                "states": model.num_states(),
+                "arcs": model.num_arcs(),
+                "quantization": quantization,
             });
             println!("{report}");
         }

@@ -2,7 +2,7 @@
 //!
 //! 1. flags: `--model FILE` for the model, `--lang DIR` (or `serve --packs DIR`) for packs;
 //! 2. `$INKJOT_MODELS`: a directory laid out like the shipped `models/`
-//!    (`recognizer-int8.safetensors`, `<code>/lm.fst`, `<code>/decoder.json`);
+//!    (`recognizer-int8.safetensors`, `<code>/lm.fst` or `<code>/lm.bin`, `<code>/decoder.json`);
 //! 3. the int8 model and English pack embedded in the binary (cargo feature `embedded-models`,
 //!    on by default), so an installed `inkjot` works from any directory.
 //!
@@ -22,7 +22,8 @@ pub const MODELS_ENV: &str = "INKJOT_MODELS";
 #[cfg(feature = "embedded-models")]
 mod embedded {
     pub const MODEL: &[u8] = include_bytes!("../../../models/recognizer-int8.safetensors");
-    pub const EN_LM: &[u8] = include_bytes!("../../../models/en/lm.fst");
+    /// `models/en/lm.bin` or `models/en/lm.fst`, whichever the pack has (see build.rs).
+    pub const EN_LM: &[u8] = include_bytes!(env!("INKJOT_EMBEDDED_EN_LM"));
     pub const EN_DECODER: &str = include_str!("../../../models/en/decoder.json");
 }
 
