@@ -1,22 +1,31 @@
 #!/usr/bin/env bash
-# Builds the language packs models/<lang>/ from the wordfreq word lists:
-#   lm.fst          character 6-gram LM (OpenFST binary, see src/decode/lm.rs), <= ~2 MB, or
+# Builds the language packs models/<lang>/ from the wordfreq word lists and running text:
+#   lm.fst          character 6-gram LM, cased, with digits and punctuation (OpenFST binary, see
+#                   src/decode/lm.rs), <= ~2 MB, or
 #   lm.bin          the same in the compact format (LM_FORMAT=compact, src/decode/lm_compact.rs)
 #   lm-build.json   the build report (sizes, pruning threshold)
 #   decoder.json    beam-search settings (written only when missing, so tuned values stay),
 #                   then sealed with the checksum of the LM file + itself (scripts/seal.py)
-#   LICENSE         the word list's licence (CC BY-SA 4.0) and attribution
+#   LICENSE         the sources' licences and attribution (CC BY-SA 4.0 for the LM)
 #
 # Usage: scripts/build_language_packs.sh [LANG...]    (default: en de fr es it pt pl)
 #        LM_FORMAT=compact scripts/build_language_packs.sh    (lm.bin; MAX_NGRAMS=N to override)
-# Needs python3 with `wordfreq` (pip install wordfreq) and cargo.
+# Needs python3 with `wordfreq` (pip install wordfreq), cargo (or INKJOT_BIN=path/to/inkjot),
+# and the running text that
+# scripts/fetch_corpora.sh writes to $CORPORA (default target/corpora; run it once by hand).
+# Before each build it reports the per-character perplexity of the current and the new LM on
+# the same 5% of the text lines (held out of a separate evaluation build, never of the pack).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 LANGS=("$@")
 [ ${#LANGS[@]} -gt 0 ] || LANGS=(en de fr es it pt pl)
-WORDS=50000       # top words per language
-ORDER=6           # n-gram order
+WORDS=50000           # top words per language
+ORDER=6               # n-gram order
+TEXT_WEIGHT=100       # weight of a text line against a word of count 1 (after the 0.75 power)
+CASE_PRIOR=1,0.5,0.1  # pseudo-counts lower,Capitalized,UPPER of each listed word's case forms
+HELDOUT=0.05          # text lines held out of the evaluation build
+CORPORA="${CORPORA:-target/corpora}"
 # LM file format: fst (lm.fst, the interchange format) or compact (lm.bin, quantized costs).
 LM_FORMAT=${LM_FORMAT:-fst}
 case "$LM_FORMAT" in
@@ -27,19 +36,55 @@ esac
 # n-grams of 2+ characters kept: the defaults keep each pack under 2 MB.
 MAX_NGRAMS=${MAX_NGRAMS:-$DEFAULT_NGRAMS}
 
-cargo build --release --quiet --bin inkjot
-BIN="${CARGO_TARGET_DIR:-target}/release/inkjot"
+if [ -z "${INKJOT_BIN:-}" ]; then
+  cargo build --release --quiet --bin inkjot
+fi
+BIN="${INKJOT_BIN:-${CARGO_TARGET_DIR:-target}/release/inkjot}"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 for lang in "${LANGS[@]}"; do
   dir="models/$lang"
+  text="$CORPORA/$lang.txt"
+  if [ ! -s "$text" ]; then
+    echo "no running text at $text: run scripts/fetch_corpora.sh first" >&2
+    exit 1
+  fi
   mkdir -p "$dir"
   python3 scripts/export_wordfreq.py "$lang" "$WORDS" "$tmp/$lang.tsv"
-  "$BIN" lm build --words "$tmp/$lang.tsv" --order "$ORDER" --max-ngrams "$MAX_NGRAMS" \
-    --format "$LM_FORMAT" --out "$dir/$LM_FILE" > "$dir/lm-build.json"
+  build=("$BIN" lm build --words "$tmp/$lang.tsv" --text "$text" --text-weight "$TEXT_WEIGHT"
+    --word-case text --case-prior "$CASE_PRIOR" --order "$ORDER" --max-ngrams "$MAX_NGRAMS")
+  old="-"
+  current=$(ls "$dir"/lm.fst "$dir"/lm.bin 2>/dev/null | head -n 1 || true)
+  if [ -n "$current" ]; then
+    old=$("$BIN" lm eval --lm "$current" --text "$text" --text-heldout "$HELDOUT" |
+      python3 -c 'import json, sys; print(round(json.load(sys.stdin)["text"]["per_char"], 3))')
+  fi
+  new=$("${build[@]}" --text-heldout "$HELDOUT" --out "$tmp/heldout.fst" 2>/dev/null |
+    python3 -c 'import json, sys; print(round(json.load(sys.stdin)["heldout_text"]["per_char"], 3))')
+  echo "$lang: held-out text perplexity per character: current pack $old, new $new" >&2
+  "${build[@]}" --format "$LM_FORMAT" --out "$dir/$LM_FILE" > "$dir/lm-build.json"
   rm -f "$dir/$OTHER"   # a pack holds one LM file
-  cp "$tmp/$lang.tsv.LICENSE" "$dir/LICENSE"
+  {
+    cat "$tmp/$lang.tsv.LICENSE"
+    echo
+    echo "Running text ($(wc -l < "$text") sentences) from these Debian packages:"
+    tail -n +2 "$CORPORA/SOURCES.tsv" | while IFS=$'\t' read -r package version licence; do
+      echo "- $package $version: $licence"
+    done
+    cat <<'TEXT'
+  gnome-user-docs: the GNOME desktop help (/usr/share/help/<locale>/gnome-help), Copyright (C)
+  2010-2014 Shaun McCance and the GNOME documentation and translation teams,
+  https://creativecommons.org/licenses/by-sa/3.0/.
+  debian-handbook: "The Debian Administrator's Handbook", Raphaël Hertzog and Roland Mas, and
+  its translators, https://debian-handbook.info/, dual-licensed GPL-2+ / CC BY-SA 3.0; used
+  here under CC BY-SA 3.0.
+
+Combined: the LM (lm.fst or lm.bin) is an adaptation of all these works. CC BY-SA 3.0 lets adaptations be
+shared under a later version with the same elements, so the LM is shared under CC BY-SA 4.0
+(https://creativecommons.org/licenses/by-sa/4.0/), with the attributions above.
+TEXT
+  } > "$dir/LICENSE"
   if [ ! -f "$dir/decoder.json" ]; then
     cat > "$dir/decoder.json" <<'JSON'
 {

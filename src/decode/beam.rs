@@ -18,8 +18,8 @@
 //! not created, and LM lookups happen once per node. Non-finite log-probabilities (NaN, ±∞) read
 //! as impossible; when nothing is possible the result is empty.
 //!
-//! Uppercase letters are scored by the LM as their lowercase forms (the shipped LMs are
-//! lowercase), and characters the LM does not know as its unknown symbol.
+//! Each character is scored by the LM as itself when the LM has it (the shipped LMs are cased),
+//! else as its lowercase form (older, lowercase packs), else as the unknown symbol.
 //!
 //! # Pre-context and the leading space
 //!

@@ -14,9 +14,10 @@
 //!   *failure* semantics, as in OpenGrm NGram: the backoff arc is taken only when the state has no
 //!   arc for the symbol. Plain epsilon semantics (OpenFST composition) over-counts slightly.
 //! - One state per history (the last `order - 1` characters or fewer). A space ends a word; the
-//!   start state is the history "a space", i.e. the start of a word. States whose history ends in
-//!   a space are final with weight 0, so the acceptor's language is text made of whole words;
-//!   the runtime ignores final weights.
+//!   start state is the *start of a text*, a history no arc leads back to (packs built before
+//!   running text was counted used the history "a space", the start of a word, instead).
+//!   States whose history ends in a space are final with weight 0, so the acceptor's language is
+//!   text made of whole words; the runtime ignores final weights.
 //!
 //! [`CharLm`] validates such a file (acyclic backoff, in-range states, finite weights, at most
 //! one backoff arc per state, labels that are characters) and converts it to flat sorted arrays.
@@ -39,7 +40,7 @@ use crate::error::{Error, Result};
 /// The arc label standing for every character without an arc of its own: U+FFFD.
 pub const UNK_LABEL: u32 = 0xFFFD;
 
-/// The word separator. The LM's start state is the history "one space".
+/// The word separator.
 pub const WORD_BOUNDARY: char = ' ';
 
 /// Cost (in nats) of a symbol that has no path at all, not even through [`UNK_LABEL`]; keeps
@@ -444,7 +445,7 @@ impl CharLm {
         }
     }
 
-    /// The start state: the start of a word (and of a text).
+    /// The start state: the start of a text.
     pub fn start(&self) -> LmState {
         LmState(self.start)
     }
@@ -473,8 +474,9 @@ impl CharLm {
             .filter_map(|&l| char::from_u32(l))
     }
 
-    /// The LM symbol of `c`: its own when the model has one, else that of its lowercase form (the
-    /// shipped models are lowercase; see [`lm_build`](super::lm_build)), else the unknown symbol.
+    /// The LM symbol of `c`: its own when the model has one, else that of its lowercase form
+    /// (models built from word lists alone are lowercase; see [`lm_build`](super::lm_build)), else
+    /// the unknown symbol.
     /// `None` only when the model has none of these.
     pub fn symbol(&self, c: char) -> Option<LmSymbol> {
         let find = |c: char| self.labels.binary_search(&(c as u32)).ok();
@@ -564,7 +566,7 @@ impl CharLm {
         })
     }
 
-    /// `ln P(word, then a space | start of a word)`: the probability of a whole word.
+    /// `ln P(word, then a space | start of a text)`: the probability of a whole word.
     pub fn word_log_prob(&self, word: &str) -> f32 {
         let (lp, state) = self.log_prob(self.start(), word);
         lp + self.advance_char(state, WORD_BOUNDARY).0
@@ -860,7 +862,8 @@ mod tests {
 
     #[test]
     fn witten_bell_by_hand() {
-        // Order 2, exponent 1: "ab" ×3 and "b" ×1 read as "␣ab␣" ×3, "␣b␣" ×1.
+        // Order 2, exponent 1: "ab" ×3 and "b" ×1, each half read as "␣ab␣" and half as
+        // "⟨s⟩ab␣" (⟨s⟩: the start of a text, the start state).
         let config = LmBuildConfig {
             order: 2,
             count_exponent: 1.0,
@@ -875,19 +878,24 @@ mod tests {
         // Unigrams over {␣, a, b}: c(␣) = 4, c(a) = 3, c(b) = 4, total 11, add-one (T = V = 3).
         let p0 = |c: f64| 0.99 * (c + 1.0) / (11.0 + 3.0);
         let start = lm.start();
-        // After ␣: a (weight 3, one word), b (weight 1, one word): 2 distinct continuations in
-        // 2 words, so λ = 2 / (2 + 2); the seen part follows the weights, 3/4 and 1/4.
-        let pa = 0.5 * 3.0 / 4.0 + 0.5 * p0(3.0);
-        let pb = 0.5 * 1.0 / 4.0 + 0.5 * p0(4.0);
+        // After ⟨s⟩: a (weight 1.5, half a word), b (weight 0.5, half a word): 2 distinct
+        // continuations in 1 word, so λ = 2 / (1 + 2); the seen part follows the weights.
+        let pa = 1.0 / 3.0 * 1.5 / 2.0 + 2.0 / 3.0 * p0(3.0);
+        let pb = 1.0 / 3.0 * 0.5 / 2.0 + 2.0 / 3.0 * p0(4.0);
         assert!((p(lm.advance_char(start, 'a').0) - pa).abs() < 1e-6);
         assert!((p(lm.advance_char(start, 'b').0) - pb).abs() < 1e-6);
-        // ␣ after ␣ is unseen: backoff α(␣) · P0(␣), α = (1 - pa - pb) / (1 - P0(a) - P0(b)).
+        // ␣ after ⟨s⟩ is unseen: backoff α(⟨s⟩) · P0(␣), α = (1 - pa - pb) / (1 - P0(a) - P0(b)).
         let alpha = (1.0 - pa - pb) / (1.0 - p0(3.0) - p0(4.0));
         assert!((p(lm.advance_char(start, ' ').0) - alpha * p0(4.0)).abs() < 1e-6);
         assert!((p(lm.advance_char(start, '%').0) - alpha * 0.01).abs() < 1e-6);
         // After a: b only (weight 3, one word): λ = 1 / (1 + 1).
         let (_, after_a) = lm.advance_char(start, 'a');
         assert!((p(lm.advance_char(after_a, 'b').0) - (0.5 + 0.5 * p0(4.0))).abs() < 1e-6);
+        // After a space (inside a text): the other half, the same shares.
+        let after_space = lm.state_after("b ");
+        assert_ne!(after_space, start);
+        let (pa_mid, _) = lm.advance_char(after_space, 'a');
+        assert!((p(pa_mid) - pa).abs() < 1e-6);
     }
 
     #[test]

@@ -3,13 +3,24 @@
 //!
 //! # The model
 //!
-//! Text is a sequence of characters in which a space ends a word. Every training word (from a
-//! frequency list) is read as `␣ w o r d ␣`: the first space is context only (the *start of a
-//! word*, which is also the LM's start state), every later symbol is predicted, so the model
-//! learns how words begin, continue and end. Lines of running text are read the same way
-//! (`␣ line ␣`, whitespace runs collapsed to one space), so their n-grams also cross words. All
-//! text is lowercased; at run time [`CharLm::symbol`](super::CharLm::symbol) folds case the same
-//! way.
+//! Text is a sequence of characters in which a space ends a word. The model is **cased** and
+//! keeps digits and punctuation. Two kinds of input are counted:
+//!
+//! - **Running text** ([`NgramCounter::add_text`]), one sentence or line at a time, read as
+//!   `⟨s⟩ line ␣`: `⟨s⟩` is the *start of a text*, a context that is never predicted and has no
+//!   label (the acceptor's start state is the history `⟨s⟩`), so the model learns how texts
+//!   begin (capitals, digits), how words follow each other and how texts end (`.` before the
+//!   final space). Text is normalized by [`normalize_text`]: NFC, whitespace runs collapsed,
+//!   typographic apostrophes and English quotes folded to their ASCII forms.
+//! - **Words** from a frequency list ([`NgramCounter::add_word`]), for coverage, each read
+//!   half as `␣ word ␣` (a word inside a text, after a space) and half as `⟨s⟩ word ␣` (a text
+//!   of one word), so inside the word its n-grams count as once. The
+//!   word is counted as given (cased); [`CaseStats`] gathered from the running text can split a
+//!   lowercase list word's count over the case forms the text shows for it
+//!   ([`WordCase::FromText`]).
+//!
+//! At run time [`CharLm::symbol`](super::CharLm::symbol) reads each character as itself when the
+//! model has it, else as its lowercase form (older packs were lowercase).
 //!
 //! Each word's count is raised to [`LmBuildConfig::count_exponent`] before counting (1: words
 //! weigh by their frequency; 0: each word once; the default 0.75 keeps frequent words ahead
@@ -23,8 +34,8 @@
 //! P(w | h) = (1 - λ(h)) · c(h w) / c(h) + λ(h) · P(w | h'),    λ(h) = T(h) / (n(h) + T(h))
 //! ```
 //!
-//! where `c` are the (exponentiated) counts, `n(h)` is the number of words the history `h` occurs
-//! in (with repeats), `T(h)` the number of distinct symbols seen after `h`, and `h'` the history
+//! where `c` are the (exponentiated) counts, `n(h)` is the number of words (and lines) the history
+//! `h` occurs in (with repeats), `T(h)` the number of distinct symbols seen after `h`, and `h'` the history
 //! without its oldest character. Plain Witten-Bell takes `n(h) = c(h)`; with frequency-weighted
 //! counts that makes the frequent histories far too sure of themselves (a frequent prefix followed
 //! by a new ending gets almost no probability), while counting in types keeps the novelty rate
@@ -50,6 +61,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use rustfst::prelude::*;
+use unicode_normalization::UnicodeNormalization;
 
 use super::lm::{CharLm, LmFormat, Perplexity, UNK_LABEL, WORD_BOUNDARY};
 use crate::error::{Error, Result};
@@ -59,6 +71,9 @@ pub const MAX_ORDER: usize = 8;
 
 const BITS: u32 = 16;
 const SPACE_ID: u16 = 1;
+/// The start of a text: a history symbol only, never predicted, without a label (character ids
+/// stay below it).
+const BOS_ID: u16 = u16::MAX;
 const MAX_SYMBOLS: usize = u16::MAX as usize - 1;
 
 /// Parameters of an LM build.
@@ -163,25 +178,49 @@ impl NgramCounter {
     }
 
     /// Counts one word (or a phrase) `count` times, after raising `count` to the configured
-    /// exponent. Returns `false` (and counts nothing) for an empty word, a count that is not
-    /// positive, or a word with control characters or U+FFFD.
+    /// exponent, both after a space and at the start of a text (see the module docs). Returns
+    /// `false` (and counts nothing) for an empty word, a count that is not positive, or a word
+    /// with control characters or U+FFFD.
     pub fn add_word(&mut self, word: &str, count: f64) -> bool {
-        if !(count.is_finite() && count > 0.0) {
+        self.add_word_share(word, count, 1.0)
+    }
+
+    /// [`add_word`](Self::add_word) for one case form of a word that holds `share` (0 to 1) of
+    /// the word's count: its weight is `share · count^exponent`, its type count `share`.
+    pub fn add_word_share(&mut self, word: &str, count: f64, share: f64) -> bool {
+        if !(count.is_finite() && count > 0.0 && share.is_finite() && share > 0.0) {
             self.skipped += 1;
             return false;
         }
-        self.add_sequence(word, count.powf(self.count_exponent), 1.0)
+        // Half after a space, half at the start of a text: inside the word, the counts are the
+        // word's whole weight and one type, as for a word read once.
+        let half = 0.5 * share * count.powf(self.count_exponent);
+        let Some(mut seq) = self.symbols_of(word, SPACE_ID) else {
+            self.skipped += 1;
+            return false;
+        };
+        self.count_sequence(&seq, half, 0.5 * share);
+        seq[0] = BOS_ID;
+        self.count_sequence(&seq, half, 0.5 * share);
+        self.added += 1;
+        true
     }
 
-    /// Counts a line of running text with weight `weight` (not exponentiated); its n-grams cross
-    /// word boundaries. Returns `false` when the line was skipped (see
-    /// [`add_word`](Self::add_word)).
+    /// Counts a line of running text (a sentence) with weight `weight` (not exponentiated), from
+    /// the start of a text; its n-grams cross word boundaries. Returns `false` when the line was
+    /// skipped (see [`add_word`](Self::add_word)).
     pub fn add_text(&mut self, line: &str, weight: f64) -> bool {
         if !(weight.is_finite() && weight > 0.0) {
             self.skipped += 1;
             return false;
         }
-        self.add_sequence(line, weight, weight)
+        let Some(seq) = self.symbols_of(line, BOS_ID) else {
+            self.skipped += 1;
+            return false;
+        };
+        self.count_sequence(&seq, weight, weight);
+        self.added += 1;
+        true
     }
 
     /// Number of words and lines counted, and skipped.
@@ -194,11 +233,8 @@ impl NgramCounter {
         self.counts.iter().map(HashMap::len).collect()
     }
 
-    fn add_sequence(&mut self, text: &str, weight: f64, types: f64) -> bool {
-        let Some(seq) = self.symbols_of(text) else {
-            self.skipped += 1;
-            return false;
-        };
+    /// Counts every n-gram of `seq` whose last symbol is at index 1 or later.
+    fn count_sequence(&mut self, seq: &[u16], weight: f64, types: f64) {
         for i in 1..seq.len() {
             let mut k = 0u128;
             for n in 0..self.order.min(i + 1) {
@@ -208,16 +244,15 @@ impl NgramCounter {
                 count.types += types;
             }
         }
-        self.added += 1;
-        true
     }
 
-    /// `␣ text ␣` as symbol ids (lowercased, whitespace runs collapsed), or `None` to skip.
-    fn symbols_of(&mut self, text: &str) -> Option<Vec<u16>> {
-        let mut seq = vec![SPACE_ID];
-        for c in text.chars().flat_map(char::to_lowercase) {
-            if c.is_whitespace() {
-                if seq.last() != Some(&SPACE_ID) {
+    /// `first text ␣` as symbol ids ([`normalize_text`], whitespace as one space), or `None` to
+    /// skip.
+    fn symbols_of(&mut self, text: &str, first: u16) -> Option<Vec<u16>> {
+        let mut seq = vec![first];
+        for c in normalize_text(text).chars() {
+            if c == WORD_BOUNDARY {
+                if seq.len() > 1 && seq.last() != Some(&SPACE_ID) {
                     seq.push(SPACE_ID);
                 }
                 continue;
@@ -294,7 +329,7 @@ impl NgramCounter {
             }
         }
         if order > 1 {
-            histories[1].entry(SPACE_ID as u128).or_default();
+            histories[1].entry(BOS_ID as u128).or_default();
         }
 
         // Unigram distribution; index 0 is the unknown symbol.
@@ -362,15 +397,15 @@ impl NgramCounter {
         ngrams: usize,
         threshold: f64,
     ) -> Result<BuiltLm> {
-        // State numbering: the start of a word first, then the unigram state, then by length.
+        // State numbering: the start of a text first, then the unigram state, then by length.
         let mut keys: Vec<u128> = histories.iter().flat_map(|l| l.keys().copied()).collect();
         keys.sort_unstable_by_key(|&k| (key_len(k), k));
         let mut ordered = Vec::with_capacity(keys.len() + 1);
         if order > 1 {
-            ordered.push(SPACE_ID as u128);
+            ordered.push(BOS_ID as u128);
         }
         ordered.push(0u128);
-        ordered.extend(keys.into_iter().filter(|&k| k != SPACE_ID as u128));
+        ordered.extend(keys.into_iter().filter(|&k| k != BOS_ID as u128));
         let index: HashMap<u128, u32> = ordered
             .iter()
             .enumerate()
@@ -444,6 +479,140 @@ impl NgramCounter {
             },
             fst,
         })
+    }
+}
+
+/// The text the builder counts: NFC, every whitespace run one space (none at the ends), the
+/// typographic forms a hand writes like an ASCII character folded to it (apostrophes `’ ‘ ʼ ‛`
+/// to `'`, the quotes `“ ” ‟` to `"`, hyphens `‐ ‑ ‒` to `-`, `…` to `...`), invisible
+/// characters (soft hyphen, zero-width spaces and joiners, BOM) dropped. Everything else
+/// (case, digits, punctuation, letters with diacritics, `„ « » – —`) is kept as it is.
+///
+/// # Example
+/// ```
+/// use inkjot::decode::lm_build::normalize_text;
+/// assert_eq!(normalize_text("  Don\u{2019}t\t wait\u{2026} "), "Don't wait...");
+/// assert_eq!(normalize_text("Cafe\u{301} \u{201E}gut\u{201C}"), "Caf\u{e9} \u{201E}gut\"");
+/// ```
+pub fn normalize_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut space = false;
+    for c in text.nfc() {
+        if c.is_whitespace() {
+            space = !out.is_empty();
+            continue;
+        }
+        let folded = match c {
+            '\u{2018}' | '\u{2019}' | '\u{201B}' | '\u{02BC}' => "'",
+            '\u{201C}' | '\u{201D}' | '\u{201F}' => "\"",
+            '\u{2010}' | '\u{2011}' | '\u{2012}' => "-",
+            '\u{2026}' => "...",
+            '\u{00AD}' | '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' => continue,
+            _ => "",
+        };
+        if space {
+            out.push(WORD_BOUNDARY);
+            space = false;
+        }
+        if folded.is_empty() {
+            out.push(c);
+        } else {
+            out.push_str(folded);
+        }
+    }
+    out
+}
+
+/// How the case forms of a (lowercase) word-list word are chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum WordCase {
+    /// Each word as the list spells it.
+    #[default]
+    AsListed,
+    /// A word's count is split over the forms (lower, Capitalized, UPPER) the running text shows
+    /// for it inside sentences ([`CaseStats`]); words the text lacks stay as listed.
+    FromText,
+}
+
+/// How often each word of running text is written lower case, Capitalized or in UPPER case,
+/// not counting the first word of a sentence (whose capital says nothing about the word).
+#[derive(Debug, Clone, Default)]
+pub struct CaseStats {
+    /// Lowercase form → counts of (lower, Capitalized, UPPER).
+    forms: HashMap<String, [f64; 3]>,
+}
+
+impl CaseStats {
+    /// Adds the words of one normalized line (see [`normalize_text`]).
+    pub fn add_line(&mut self, line: &str) {
+        let mut sentence_start = true;
+        for token in line.split(WORD_BOUNDARY) {
+            let word = token.trim_matches(|c: char| !c.is_alphanumeric());
+            let starts = sentence_start;
+            sentence_start = token.ends_with(['.', '!', '?', ':']);
+            if starts || word.is_empty() || !word.chars().all(char::is_alphabetic) {
+                continue;
+            }
+            let mut chars = word.chars();
+            let first_upper = chars.next().is_some_and(char::is_uppercase);
+            let rest: Vec<bool> = chars.map(char::is_uppercase).collect();
+            let form = match (
+                first_upper,
+                rest.iter().all(|&u| u),
+                rest.iter().any(|&u| u),
+            ) {
+                (false, _, false) => 0,
+                (true, _, false) => 1,
+                (true, true, _) => 2,
+                _ => continue, // mixed case ("iPhone"): not one of the three forms
+            };
+            self.forms.entry(word.to_lowercase()).or_default()[form] += 1.0;
+        }
+    }
+
+    /// The case forms of `word` (as listed, lowercase) with their shares of its count, which sum
+    /// to 1: the counts the text shows for (lower, Capitalized, UPPER) plus `prior`. With
+    /// `prior = [1, 0, 0]`, a word seen once Capitalized is half lowercase, and a word the text
+    /// lacks is only its listed form; a prior such as `[1, 0.2, 0.02]` also lets every word
+    /// start a sentence or stand in capitals.
+    pub fn forms(&self, word: &str, prior: [f64; 3]) -> Vec<(String, f64)> {
+        let counts = self
+            .forms
+            .get(&word.to_lowercase())
+            .copied()
+            .unwrap_or_default();
+        let capitalized = {
+            let mut chars = word.chars();
+            chars
+                .next()
+                .map(|f| {
+                    f.to_uppercase()
+                        .chain(chars.flat_map(char::to_lowercase))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let spelled = [word.to_lowercase(), capitalized, word.to_uppercase()];
+        let mut out: Vec<(String, f64)> = Vec::new();
+        for ((form, n), p) in spelled.into_iter().zip(counts).zip(prior) {
+            let n = n + p.max(0.0);
+            if n > 0.0 {
+                match out.iter_mut().find(|(f, _)| *f == form) {
+                    Some(entry) => entry.1 += n,
+                    None => out.push((form, n)),
+                }
+            }
+        }
+        if out.is_empty()
+            || !out
+                .iter()
+                .any(|(f, _)| f.to_lowercase() == word.to_lowercase())
+        {
+            out.push((word.to_string(), 1.0));
+        }
+        let total: f64 = out.iter().map(|f| f.1).sum();
+        out.iter_mut().for_each(|f| f.1 /= total);
+        out
     }
 }
 
@@ -595,10 +764,15 @@ pub fn read_word_counts(path: &Path) -> Result<Vec<(String, f64)>> {
 pub struct LmBuildJob {
     /// Word list (`word<TAB>count` lines, see [`read_word_counts`]).
     pub words: PathBuf,
-    /// Optional running text, one line per sentence or paragraph.
-    pub text: Option<PathBuf>,
-    /// Weight of each line of `text` relative to a word of count 1 (after the exponent).
+    /// Running text files, one sentence (or line) per line, each from the start of a text.
+    pub text: Vec<PathBuf>,
+    /// Weight of each text line relative to a word of count 1 (after the exponent).
     pub text_weight: f64,
+    /// How the word list's words get their case forms.
+    pub word_case: WordCase,
+    /// With [`WordCase::FromText`]: pseudo-counts of (lower, Capitalized, UPPER) added to each
+    /// word's counts in the text ([`CaseStats::forms`]).
+    pub case_prior: [f64; 3],
     /// Where to write the LM.
     pub out: PathBuf,
     /// The file format of `out`: OpenFST (the interchange format) or compact (quantized).
@@ -613,6 +787,10 @@ pub struct LmBuildJob {
     /// dominate a frequency-weighted perplexity ("to", "of", "in" and "is" make up half of the
     /// held-out mass of a 5% split of English).
     pub heldout_skip: usize,
+    /// Fraction (0 to 1) of the text lines held out of counting (by a hash of the normalized
+    /// line, [`is_held_out`]) and used to report the perplexity on running text; their words
+    /// do not feed the case statistics either. 0 for a model to ship.
+    pub text_heldout: f64,
 }
 
 /// What [`build_from_files`] did.
@@ -630,28 +808,36 @@ pub struct BuildReport {
     pub heldout: Option<Perplexity>,
     /// Perplexity of the held-out words, each counted once.
     pub heldout_types: Option<Perplexity>,
+    /// Text lines read; held out; counted.
+    pub text_lines: (usize, usize, usize),
+    /// Perplexity of the held-out text lines (each from the start of a text, with its final
+    /// space).
+    pub heldout_text: Option<Perplexity>,
     /// Wall time of the whole build.
     pub seconds: f64,
 }
 
-/// Builds an LM from a word list (and optional text) and writes it: the body of
+/// Builds an LM from a word list (and optional running text) and writes it: the body of
 /// `inkjot lm build`. `progress` receives one line per stage.
 ///
 /// # Example
 /// ```
-/// use inkjot::decode::{CharLm, LmBuildConfig, LmBuildJob, build_from_files};
+/// use inkjot::decode::{CharLm, LmBuildConfig, LmBuildJob, WordCase, build_from_files};
 /// let dir = std::env::temp_dir().join(format!("inkjot-doc-lm-{}", std::process::id()));
 /// std::fs::create_dir_all(&dir)?;
 /// std::fs::write(dir.join("words.tsv"), "the\t500\nthen\t40\nthat\t200\n")?;
 /// let job = LmBuildJob {
 ///     words: dir.join("words.tsv"),
-///     text: None,
+///     text: vec![],
 ///     text_weight: 1.0,
+///     word_case: WordCase::AsListed,
+///     case_prior: [1.0, 0.0, 0.0],
 ///     out: dir.join("lm.fst"),
 ///     format: Default::default(),
 ///     config: LmBuildConfig { order: 3, ..LmBuildConfig::default() },
 ///     heldout: 0.0,
 ///     heldout_skip: 0,
+///     text_heldout: 0.0,
 /// };
 /// let report = build_from_files(&job, &mut |line| eprintln!("{line}"))?;
 /// let lm = CharLm::load(dir.join("lm.fst"))?;
@@ -661,41 +847,58 @@ pub struct BuildReport {
 /// ```
 pub fn build_from_files(job: &LmBuildJob, progress: &mut dyn FnMut(&str)) -> Result<BuildReport> {
     let start = Instant::now();
-    if !(0.0..1.0).contains(&job.heldout) {
-        return Err(Error::invalid(
-            "heldout",
-            format!("must be in [0, 1), not {}", job.heldout),
-        ));
+    for (name, fraction) in [("heldout", job.heldout), ("text_heldout", job.text_heldout)] {
+        if !(0.0..1.0).contains(&fraction) {
+            return Err(Error::invalid(
+                name,
+                format!("must be in [0, 1), not {fraction}"),
+            ));
+        }
     }
     let mut counter = NgramCounter::new(&job.config)?;
+    let (lines, heldout_lines) = read_text_lines(&job.text, job.text_heldout, progress)?;
+    let mut case = CaseStats::default();
+    if job.word_case == WordCase::FromText {
+        lines.iter().for_each(|line| case.add_line(line));
+    }
+    if !job.case_prior.iter().all(|p| p.is_finite() && *p >= 0.0) {
+        return Err(Error::invalid(
+            "case_prior",
+            format!("must be three counts >= 0, not {:?}", job.case_prior),
+        ));
+    }
     let words = read_word_counts(&job.words).map_err(|e| at_path(e, &job.words))?;
     let mut heldout = Vec::new();
     for (i, (word, count)) in words.iter().enumerate() {
         if job.heldout > 0.0 && i >= job.heldout_skip && is_held_out(word, job.heldout) {
             heldout.push((word.as_str(), *count));
         } else {
-            counter.add_word(word, *count);
+            let forms = match job.word_case {
+                WordCase::AsListed => vec![(word.clone(), 1.0)],
+                WordCase::FromText => case.forms(word, job.case_prior),
+            };
+            for (form, share) in forms {
+                counter.add_word_share(&form, *count, share);
+            }
         }
     }
     let used = counter.added().0;
     progress(&format!(
-        "read {} words from {} ({} held out, {} counted)",
+        "read {} words from {} ({} held out, {} word forms counted)",
         words.len(),
         job.words.display(),
         heldout.len(),
         used
     ));
-    if let Some(text) = &job.text {
-        let reader = BufReader::new(std::fs::File::open(text).map_err(|e| Error::io(text, e))?);
-        let mut lines = 0usize;
-        for line in reader.lines() {
-            counter.add_text(&line.map_err(|e| Error::io(text, e))?, job.text_weight);
-            lines += 1;
-            if lines % 200_000 == 0 {
-                progress(&format!("counted {lines} lines of {}", text.display()));
-            }
-        }
-        progress(&format!("counted {lines} lines of {}", text.display()));
+    for line in &lines {
+        counter.add_text(line, job.text_weight);
+    }
+    if !job.text.is_empty() {
+        progress(&format!(
+            "counted {} text lines ({} held out)",
+            lines.len(),
+            heldout_lines.len()
+        ));
     }
     progress(&format!(
         "{} distinct n-grams by length: {:?}; smoothing and pruning",
@@ -718,11 +921,11 @@ pub fn build_from_files(job: &LmBuildJob, progress: &mut dyn FnMut(&str)) -> Res
         built.stats.ngrams,
         built.stats.count_threshold
     ));
+    // The model as written (quantized, in the compact format).
+    let lm = CharLm::from_bytes(&bytes)?;
     let (heldout_ppl, heldout_types) = if heldout.is_empty() {
         (None, None)
     } else {
-        // The model as written (quantized, in the compact format).
-        let lm = CharLm::from_bytes(&bytes)?;
         let ppl = lm.perplexity(heldout.iter().copied());
         let types = lm.perplexity(heldout.iter().map(|&(w, _)| (w, 1.0)));
         progress(&format!(
@@ -732,6 +935,14 @@ pub fn build_from_files(job: &LmBuildJob, progress: &mut dyn FnMut(&str)) -> Res
         ));
         (Some(ppl), Some(types))
     };
+    let heldout_text = (!heldout_lines.is_empty()).then(|| {
+        let ppl = lm.perplexity(heldout_lines.iter().map(|l| (l.as_str(), 1.0)));
+        progress(&format!(
+            "held-out text perplexity per character {:.3} ({} lines)",
+            ppl.per_char, ppl.words
+        ));
+        ppl
+    });
     Ok(BuildReport {
         stats: built.stats,
         format: job.format,
@@ -739,8 +950,45 @@ pub fn build_from_files(job: &LmBuildJob, progress: &mut dyn FnMut(&str)) -> Res
         words: (words.len(), heldout.len(), used),
         heldout: heldout_ppl,
         heldout_types,
+        text_lines: (
+            lines.len() + heldout_lines.len(),
+            heldout_lines.len(),
+            lines.len(),
+        ),
+        heldout_text,
         seconds: start.elapsed().as_secs_f64(),
     })
+}
+
+/// Reads running text files: each non-empty line normalized ([`normalize_text`]), split into
+/// those counted and those held out (`fraction` of them, by a hash of the normalized line).
+pub fn read_text_lines(
+    files: &[PathBuf],
+    fraction: f64,
+    progress: &mut dyn FnMut(&str),
+) -> Result<(Vec<String>, Vec<String>)> {
+    let (mut counted, mut held) = (Vec::new(), Vec::new());
+    for file in files {
+        let reader = BufReader::new(std::fs::File::open(file).map_err(|e| Error::io(file, e))?);
+        let before = counted.len() + held.len();
+        for line in reader.lines() {
+            let line = normalize_text(&line.map_err(|e| Error::io(file, e))?);
+            if line.is_empty() {
+                continue;
+            }
+            if fraction > 0.0 && is_held_out(&line, fraction) {
+                held.push(line);
+            } else {
+                counted.push(line);
+            }
+        }
+        progress(&format!(
+            "read {} lines of {}",
+            counted.len() + held.len() - before,
+            file.display()
+        ));
+    }
+    Ok((counted, held))
 }
 
 fn at_path(e: Error, path: &Path) -> Error {
@@ -881,12 +1129,129 @@ mod tests {
         assert!(!counter.add_word("bad\u{FFFD}", 1.0));
         assert!(!counter.add_word("zero", 0.0));
         assert!(!counter.add_word("nan", f64::NAN));
+        assert!(!counter.add_word("half", f64::NAN));
+        assert!(!counter.add_word_share("share", 1.0, 0.0));
         assert!(!counter.add_text("line", -1.0));
-        assert_eq!(counter.added(), (2, 7));
-        // Lowercased, one space between words: "␣hello␣" and "␣new␣york␣" give 6 + 9 predictions.
+        assert!(!counter.add_text(" \u{200B} ", 1.0));
+        assert_eq!(counter.added(), (2, 10));
+        // Cased, one space between words: "Hello␣" and "new␣york␣" give 6 + 9 predictions, each
+        // word half after a space and half at the start of a text.
         let unigrams: f64 = counter.counts[0].values().map(|c| c.types).sum();
         assert_eq!(unigrams, 6.0 + 9.0);
-        assert!(!counter.ids.contains_key(&'H'));
+        assert!(counter.ids.contains_key(&'H') && !counter.ids.contains_key(&'h'));
+        let key = |a: u16, b: char| ((a as u128) << BITS) | counter.ids[&b] as u128;
+        assert_eq!(counter.counts[1][&key(SPACE_ID, 'H')].types, 0.5);
+        assert_eq!(counter.counts[1][&key(BOS_ID, 'H')].types, 0.5);
+        // Text: from the start of a text only, typographic apostrophes folded.
+        assert!(counter.add_text("It\u{2019}s 5.", 1.0));
+        assert_eq!(counter.counts[1][&key(BOS_ID, 'I')].types, 1.0);
+        assert!(!counter.counts[1].contains_key(&key(SPACE_ID, 'I')));
+        assert!(counter.ids.contains_key(&'\'') && counter.ids.contains_key(&'5'));
+        assert!(!counter.ids.contains_key(&'\u{2019}'));
+    }
+
+    #[test]
+    fn text_is_normalized() {
+        assert_eq!(normalize_text(" a\t\n b  "), "a b");
+        assert_eq!(normalize_text("e\u{301}t\u{e9}"), "\u{e9}t\u{e9}");
+        assert_eq!(
+            normalize_text("\u{201C}Hi\u{201D} \u{2018}x\u{2019}"),
+            "\"Hi\" 'x'"
+        );
+        assert_eq!(normalize_text("so\u{AD}ft\u{2026}"), "soft...");
+        assert_eq!(
+            normalize_text("\u{AB} a \u{2013} b \u{BB}"),
+            "\u{AB} a \u{2013} b \u{BB}"
+        );
+        assert_eq!(normalize_text("\u{A0}\u{200B}"), "");
+    }
+
+    #[test]
+    fn case_forms_come_from_inside_sentences() {
+        let mut case = CaseStats::default();
+        for line in [
+            "The kernel runs Linux. Linux is a kernel.",
+            "I think the kernel is fine, and I use the GNU tools.",
+            "Read the GNU manual: The end.",
+        ] {
+            case.add_line(line);
+        }
+        let share = |word: &str, form: &str| {
+            case.forms(word, [1.0, 0.0, 0.0])
+                .iter()
+                .find(|(f, _)| f == form)
+                .map_or(0.0, |f| f.1)
+        };
+        // "The" starts sentences only ("The end" follows a colon): never a case form of "the".
+        let prior = [1.0, 0.0, 0.0];
+        assert_eq!(case.forms("the", prior), vec![("the".to_string(), 1.0)]);
+        // "Linux" once inside a sentence (the second is sentence-initial), plus the listed form.
+        assert_eq!(share("linux", "Linux"), 0.5);
+        assert_eq!(share("linux", "linux"), 0.5);
+        assert_eq!(share("i", "I"), 2.0 / 3.0);
+        assert_eq!(share("gnu", "GNU"), 2.0 / 3.0);
+        assert_eq!(
+            case.forms("unseen", prior),
+            vec![("unseen".to_string(), 1.0)]
+        );
+        // A prior gives every word its capitalized and upper-case forms.
+        let with_prior = case.forms("unseen", [1.0, 0.5, 0.5]);
+        assert_eq!(
+            with_prior,
+            vec![
+                ("unseen".to_string(), 0.5),
+                ("Unseen".to_string(), 0.25),
+                ("UNSEEN".to_string(), 0.25)
+            ]
+        );
+        assert_eq!(
+            case.forms("i", [1.0, 0.5, 0.5])[1],
+            ("I".to_string(), 3.0 / 4.0)
+        );
+        for word in ["the", "linux", "i", "gnu", "kernel", "don't"] {
+            for prior in [prior, [1.0, 0.3, 0.1], [0.0, 0.0, 0.0]] {
+                let total: f64 = case.forms(word, prior).iter().map(|f| f.1).sum();
+                assert!((total - 1.0).abs() < 1e-12, "{word}: {total}");
+            }
+        }
+    }
+
+    #[test]
+    fn running_text_conditions_on_the_words_before() {
+        let config = LmBuildConfig::default();
+        let mut counter = NgramCounter::new(&config).unwrap();
+        for (w, c) in [
+            ("you", 3000.0),
+            ("yes", 2000.0),
+            ("year", 1000.0),
+            ("see", 800.0),
+            ("soon", 300.0),
+            ("the", 9000.0),
+            ("then", 900.0),
+        ] {
+            counter.add_word(w, c);
+        }
+        for line in [
+            "See you soon.",
+            "I will see you then.",
+            "Yes, see you.",
+            "The year is over.",
+        ] {
+            counter.add_text(line, 20.0);
+        }
+        let lm = CharLm::from_fst(&counter.build(&config).unwrap().fst).unwrap();
+        let after_see = lm.state_after("see ");
+        assert_ne!(after_see, lm.start());
+        assert_ne!(after_see, lm.state_after("the "));
+        let you = |state| lm.log_prob(state, "you ").0;
+        assert!(you(after_see) > you(lm.start()) + 1.0);
+        assert!(you(after_see) > you(lm.state_after("the ")) + 1.0);
+        // Texts start with a capital, words inside them do not; a text ends with its mark.
+        let (upper, lower) = (lm.symbol('S').unwrap(), lm.symbol('s').unwrap());
+        assert_ne!(upper, lower);
+        assert!(lm.advance(lm.start(), upper).0 > lm.advance(lm.state_after("I will "), upper).0);
+        let end = lm.state_after("See you soon");
+        assert!(lm.advance_char(end, '.').0 > lm.advance_char(end, ',').0);
     }
 
     #[test]
@@ -949,11 +1314,17 @@ mod tests {
             .map(|(w, c)| format!("{w}\t{}\n", c.round()))
             .collect();
         std::fs::write(dir.join("words.tsv"), list).unwrap();
-        std::fs::write(dir.join("text.txt"), "abc def\nghi  abc\n").unwrap();
+        let text: String = (0..400)
+            .map(|i| format!("{} {}.\n", words[i].0, words[i + 1].0))
+            .collect();
+        std::fs::write(dir.join("text.txt"), text).unwrap();
+        std::fs::write(dir.join("more.txt"), "Abc  def\n\nghi abc\n").unwrap();
         let job = LmBuildJob {
             words: dir.join("words.tsv"),
-            text: Some(dir.join("text.txt")),
+            text: vec![dir.join("text.txt"), dir.join("more.txt")],
             text_weight: 2.0,
+            word_case: WordCase::FromText,
+            case_prior: [1.0, 0.2, 0.0],
             out: dir.join("lm.fst"),
             format: LmFormat::Fst,
             config: LmBuildConfig {
@@ -962,6 +1333,7 @@ mod tests {
             },
             heldout: 0.1,
             heldout_skip: 10,
+            text_heldout: 0.1,
         };
         let mut lines = Vec::new();
         let report = build_from_files(&job, &mut |l| lines.push(l.to_string())).unwrap();
@@ -975,8 +1347,19 @@ mod tests {
             heldout.per_char > 1.0 && heldout.per_char < 11.0,
             "{heldout:?}"
         );
+        let (lines, held_lines, counted) = report.text_lines;
+        assert_eq!(lines, 402);
+        assert_eq!(held_lines + counted, 402);
+        assert!(held_lines > 10 && held_lines < 80, "{held_lines}");
+        let text_ppl = report.heldout_text.unwrap();
+        assert_eq!(text_ppl.words, held_lines);
+        assert!(
+            text_ppl.per_char > 1.0 && text_ppl.per_char < 11.0,
+            "{text_ppl:?}"
+        );
         let lm = CharLm::load(&job.out).unwrap();
         assert_eq!(lm.num_arcs(), report.stats.arcs);
+        assert!(lm.characters().any(|c| c == 'A') && lm.characters().any(|c| c == '.'));
         assert_eq!(
             std::fs::metadata(&job.out).unwrap().len() as usize,
             report.bytes
@@ -1004,14 +1387,27 @@ mod tests {
             build_from_files(&missing, &mut |_| {}),
             Err(Error::Io { .. })
         ));
-        let bad_fraction = LmBuildJob {
-            heldout: 1.0,
+        for bad_fraction in [
+            LmBuildJob {
+                heldout: 1.0,
+                ..job.clone()
+            },
+            LmBuildJob {
+                text_heldout: -0.1,
+                ..job.clone()
+            },
+        ] {
+            assert!(matches!(
+                build_from_files(&bad_fraction, &mut |_| {}),
+                Err(Error::InvalidArgument { .. })
+            ));
+        }
+        let missing_text = LmBuildJob {
+            text: vec![dir.join("missing.txt")],
             ..job
         };
-        assert!(matches!(
-            build_from_files(&bad_fraction, &mut |_| {}),
-            Err(Error::InvalidArgument { .. })
-        ));
+        let e = build_from_files(&missing_text, &mut |_| {}).unwrap_err();
+        assert!(e.to_string().contains("missing.txt"), "{e}");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

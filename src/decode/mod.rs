@@ -21,7 +21,9 @@ pub mod pack;
 pub use beam::{BeamConfig, BeamDecoder, Hypothesis, beam_search};
 pub use greedy::greedy;
 pub use lm::{CharLm, LmFormat, LmState, LmSymbol, Perplexity};
-pub use lm_build::{BuildReport, LmBuildConfig, LmBuildJob, NgramCounter, build_from_files};
+pub use lm_build::{
+    BuildReport, CaseStats, LmBuildConfig, LmBuildJob, NgramCounter, WordCase, build_from_files,
+};
 pub use pack::LanguagePack;
 
 /// The network's output, decoded here; defined by the model that produces it.

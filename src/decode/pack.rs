@@ -196,7 +196,24 @@ mod tests {
                 lm.word_log_prob(common.0) > lm.word_log_prob(common.1) + 3.0,
                 "{lang}"
             );
+            // Cased, with digits and punctuation (built from running text).
+            let has = |c: char| lm.characters().any(|x| x == c);
+            assert!(['A', 'Z', '0', '9', '.', ',', '?'].map(has) == [true; 7], "{lang}");
         }
+    }
+
+    #[test]
+    fn the_english_pack_conditions_on_the_words_before() {
+        let pack = LanguagePack::load(pack_dir("en")).unwrap();
+        let lm = &pack.lm;
+        let p = |context: &str, text: &str| lm.log_prob(lm.state_after(context), text).0;
+        assert!(p("see ", "you ") > p("", "you ") + 1.0);
+        assert!(p("Thank ", "you") > p("", "you") + 1.0);
+        // A text starts with a capital more often than a word inside a sentence does.
+        assert!(p("", "The ") > p("I saw ", "The ") + 1.0);
+        assert!(p("", "the ") < p("I saw ", "the "));
+        // A sentence ends with a mark before the next capital.
+        assert!(p("It is late", ". ") > p("It is late", " . "));
     }
 
     #[test]

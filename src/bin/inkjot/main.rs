@@ -568,12 +568,21 @@ enum LmCommand {
         /// Word list: `word<TAB>count` per line (e.g. from scripts/export_wordfreq.py).
         #[arg(long)]
         words: PathBuf,
-        /// Running text, one sentence or paragraph per line (n-grams across words).
+        /// Running text, one sentence per line, each from the start of a text (cased, with
+        /// digits and punctuation); repeatable.
         #[arg(long)]
-        text: Option<PathBuf>,
+        text: Vec<PathBuf>,
         /// Weight of each text line relative to a word of count 1 (after the exponent).
         #[arg(long, default_value_t = 1.0)]
         text_weight: f64,
+        /// Case forms of the listed words: `listed` (as spelled), or `text` (split each word's
+        /// count over the lower/Capitalized/UPPER forms the text shows for it).
+        #[arg(long, value_enum, default_value_t = WordCaseArg::Text)]
+        word_case: WordCaseArg,
+        /// With `--word-case text`: pseudo-counts `LOWER,CAPITALIZED,UPPER` added to each listed
+        /// word's case counts in the text (`1,0,0`: words the text lacks stay lowercase).
+        #[arg(long, value_delimiter = ',', default_values_t = [1.0, 0.0, 0.0])]
+        case_prior: Vec<f64>,
         /// n-gram order (1 to 8).
         #[arg(long, default_value_t = inkjot::decode::LmBuildConfig::default().order)]
         order: usize,
@@ -604,16 +613,27 @@ enum LmCommand {
         /// Never hold out the list's first N words (the most frequent).
         #[arg(long, default_value_t = 1000)]
         heldout_skip: usize,
+        /// Hold out this fraction of the text lines (by a hash of the line) and report the
+        /// perplexity on them; 0 for a model to ship.
+        #[arg(long, default_value_t = 0.0)]
+        text_heldout: f64,
     },
-    /// Per-character perplexity of an LM on a word list (each word from the start of a word,
-    /// followed by a space), weighted by count and per word type; JSON on stdout.
+    /// Per-character perplexity of an LM on a word list (each word from the start of a text,
+    /// followed by a space), weighted by count and per word type, and/or on running text (each
+    /// line from the start of a text, with its final space); JSON on stdout.
     Eval {
         /// The LM file (OpenFST or compact).
         #[arg(long)]
         lm: PathBuf,
         /// Word list: `word<TAB>count` per line.
         #[arg(long)]
-        words: PathBuf,
+        words: Option<PathBuf>,
+        /// Running text, one line per sample (normalized as `lm build` does); repeatable.
+        #[arg(long)]
+        text: Vec<PathBuf>,
+        /// Score only the text lines `lm build --text-heldout FRACTION` holds out.
+        #[arg(long)]
+        text_heldout: Option<f64>,
     },
     /// Convert an LM file between the OpenFST and compact formats (compact quantizes the costs);
     /// a JSON report on stdout.
@@ -628,13 +648,24 @@ enum LmCommand {
     },
 }
 
+/// `--word-case` of `inkjot lm build`.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum WordCaseArg {
+    /// As the list spells them.
+    Listed,
+    /// Case forms from the running text.
+    Text,
+}
+
 fn cmd_lm(command: LmCommand) -> anyhow::Result<()> {
-    use inkjot::decode::{CharLm, LmBuildConfig, LmBuildJob, build_from_files, lm_build};
+    use inkjot::decode::{CharLm, LmBuildConfig, LmBuildJob, WordCase, build_from_files, lm_build};
     match command {
         LmCommand::Build {
             words,
             text,
             text_weight,
+            word_case,
+            case_prior,
             order,
             out,
             format,
@@ -644,11 +675,18 @@ fn cmd_lm(command: LmCommand) -> anyhow::Result<()> {
             unk_prob,
             heldout,
             heldout_skip,
+            text_heldout,
         } => {
             let job = LmBuildJob {
                 words,
                 text,
                 text_weight,
+                word_case: match word_case {
+                    WordCaseArg::Listed => WordCase::AsListed,
+                    WordCaseArg::Text => WordCase::FromText,
+                },
+                case_prior: <[f64; 3]>::try_from(case_prior.as_slice())
+                    .map_err(|_| anyhow::anyhow!("--case-prior takes three numbers"))?,
                 out,
                 format,
                 config: LmBuildConfig {
@@ -660,24 +698,43 @@ fn cmd_lm(command: LmCommand) -> anyhow::Result<()> {
                 },
                 heldout,
                 heldout_skip,
+                text_heldout,
             };
             let report = build_from_files(&job, &mut |line| eprintln!("inkjot lm build: {line}"))?;
             eprintln!("inkjot lm build: done in {:.1}s", report.seconds);
             println!("{}", serde_json::to_string(&report)?);
         }
-        LmCommand::Eval { lm, words } => {
+        LmCommand::Eval {
+            lm,
+            words,
+            text,
+            text_heldout,
+        } => {
             let model = CharLm::load(&lm).map_err(|e| about(e, &lm, "cannot load the LM"))?;
-            let list = lm_build::read_word_counts(&words)?;
-            let by_count = model.perplexity(list.iter().map(|(w, c)| (w.as_str(), *c)));
-            let by_type = model.perplexity(list.iter().map(|(w, _)| (w.as_str(), 1.0)));
-            let report = serde_json::json!({
+            let mut report = serde_json::json!({
                 "lm": lm,
                 "order": model.order(),
                 "states": model.num_states(),
                 "arcs": model.num_arcs(),
-                "weighted_by_count": by_count,
-                "per_type": by_type,
             });
+            if let Some(words) = words {
+                let list = lm_build::read_word_counts(&words)?;
+                let by_count = model.perplexity(list.iter().map(|(w, c)| (w.as_str(), *c)));
+                let by_type = model.perplexity(list.iter().map(|(w, _)| (w.as_str(), 1.0)));
+                report["weighted_by_count"] = serde_json::to_value(by_count)?;
+                report["per_type"] = serde_json::to_value(by_type)?;
+            }
+            if !text.is_empty() {
+                let fraction = text_heldout.unwrap_or(0.0);
+                let (counted, held) = lm_build::read_text_lines(&text, fraction, &mut |_| {})?;
+                let lines = if text_heldout.is_some() {
+                    held
+                } else {
+                    counted
+                };
+                let ppl = model.perplexity(lines.iter().map(|l| (l.as_str(), 1.0)));
+                report["text"] = serde_json::to_value(ppl)?;
+            }
             println!("{report}");
         }
         LmCommand::Convert {
