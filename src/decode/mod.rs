@@ -9,18 +9,22 @@
 //! - [`lm`]: the character n-gram LM at run time ([`CharLm`]), an OpenFST backoff acceptor.
 //! - [`lm_build`]: building that LM from word frequencies and text (`inkjot lm build`).
 //! - [`pack`]: language packs, `models/<lang>/{lm.fst, decoder.json}` ([`LanguagePack`]).
+//! - [`user_words`]: a user's own words the search favours ([`UserWords`]).
 
 pub mod beam;
+mod case;
 mod greedy;
 pub mod lm;
 pub mod lm_build;
 pub mod pack;
+pub mod user_words;
 
 pub use beam::{BeamConfig, BeamDecoder, Hypothesis, beam_search};
 pub use greedy::greedy;
 pub use lm::{CharLm, LmState, LmSymbol, Perplexity};
 pub use lm_build::{BuildReport, LmBuildConfig, LmBuildJob, NgramCounter, build_from_files};
 pub use pack::LanguagePack;
+pub use user_words::UserWords;
 
 /// The network's output, decoded here; defined by the model that produces it.
 pub use crate::model::LogProbs;
