@@ -14,7 +14,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::decode::{BeamDecoder, Candidate, LanguagePack, LogProbs, greedy};
+use crate::decode::{BeamDecoder, Candidate, LanguagePack, LogProbs, UserWords, greedy};
 use crate::error::{Error, Result};
 use crate::features::{FEATURE_DIM, FeatureConfig, WritingArea, featurize};
 use crate::ink::Ink;
@@ -51,6 +51,9 @@ pub struct RecognizeOptions {
     pub pre_context: String,
     /// Decode with the language model when the recognizer has one (false: greedy, no LM).
     pub use_lm: bool,
+    /// Words the decoder favours (contacts, a personal dictionary), on top of the language pack;
+    /// used with the LM only. Shared, so one list serves many calls.
+    pub user_words: Option<Arc<UserWords>>,
 }
 
 impl Default for RecognizeOptions {
@@ -60,6 +63,7 @@ impl Default for RecognizeOptions {
             writing_area: WritingArea::Auto,
             pre_context: String::new(),
             use_lm: true,
+            user_words: None,
         }
     }
 }
@@ -191,9 +195,12 @@ impl Recognizer {
         options: &RecognizeOptions,
     ) -> Result<Vec<Candidate>> {
         Ok(match &self.decoder {
-            Some(decoder) if options.use_lm => {
-                decoder.decode_top(logprobs, &options.pre_context, options.nbest)?
-            }
+            Some(decoder) if options.use_lm => decoder.decode_with(
+                logprobs,
+                &options.pre_context,
+                options.nbest,
+                options.user_words.as_deref(),
+            )?,
             _ => vec![greedy(logprobs, self.model.alphabet())],
         })
     }

@@ -43,7 +43,9 @@ use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
+use super::case::Case;
 use super::lm::{CharLm, LmState, LmSymbol, WORD_BOUNDARY};
+use super::user_words::{OUTSIDE, UserWords};
 use super::{Candidate, LogProbs};
 use crate::error::{Error, Result};
 
@@ -69,6 +71,32 @@ pub struct BeamConfig {
     pub max_symbols_per_frame: usize,
     /// Score the end of the word after the last symbol (the LM's probability of a space).
     pub complete_word: bool,
+    /// How sure the network must be before the LM steps back (0 to 1; 1: never). A symbol
+    /// read in a frame whose likeliest output has probability `p` gets its LM, bonus and case
+    /// terms scaled by `min(1, (1 - p) / (1 - confident_prob))`: a confident network is not
+    /// overruled, an unsure one is helped.
+    pub confident_prob: f32,
+    /// `ln P` given to a character the LM does not know (digits, punctuation in a word-list LM),
+    /// which then also ends the LM's word (scored with the LM's space before it) so that "word."
+    /// reads as the word and a mark. `None`: the LM's own unknown probability, no word end.
+    /// At most 0.
+    pub unknown_log_prob: Option<f32>,
+    /// With a lowercase LM, charged per letter that switches case inside a word against lower
+    /// case, a capital first letter or ALL CAPS ("hELLO", "tHE"); at least 0. Not used with an
+    /// LM that has capitals of its own.
+    pub case_penalty: f32,
+    /// The LM may pick only among candidates whose `ln P_ctc` is within this many nats of the
+    /// best one's; the others are ranked after them (`None`: no limit; at least 0).
+    pub max_ctc_loss: Option<f32>,
+    /// Per character of a prefix of a user word (see [`UserWords`]), taken back when the word
+    /// leaves the list (finite, at least 0).
+    pub user_prefix_bonus: f32,
+    /// Per completed user word (finite, at least 0).
+    pub user_word_bonus: f32,
+    /// `ln P` the LM gives a text of a single symbol read without pre-context, in place of the
+    /// LM's own (which scores it as a one-letter word, then its end): an isolated character or
+    /// symbol is not a word. `None`: the LM's own. At most 0.
+    pub lone_symbol_log_prob: Option<f32>,
 }
 
 impl Default for BeamConfig {
@@ -81,6 +109,13 @@ impl Default for BeamConfig {
             symbol_threshold: -10.0,
             max_symbols_per_frame: 24,
             complete_word: true,
+            confident_prob: 1.0,
+            unknown_log_prob: None,
+            case_penalty: 0.0,
+            max_ctc_loss: None,
+            user_prefix_bonus: 0.5,
+            user_word_bonus: 2.0,
+            lone_symbol_log_prob: None,
         }
     }
 }
@@ -112,6 +147,36 @@ impl BeamConfig {
         }
         if self.symbol_threshold.is_nan() {
             return bad("symbol_threshold", "is NaN".into());
+        }
+        if !(0.0..=1.0).contains(&self.confident_prob) {
+            return bad(
+                "confident_prob",
+                format!("must be 0 to 1, not {}", self.confident_prob),
+            );
+        }
+        for (name, v) in [
+            ("unknown_log_prob", self.unknown_log_prob),
+            ("lone_symbol_log_prob", self.lone_symbol_log_prob),
+        ] {
+            if let Some(v) = v {
+                if !(v.is_finite() && v <= 0.0) {
+                    return bad(name, format!("must be finite and <= 0, not {v}"));
+                }
+            }
+        }
+        for (name, v) in [
+            ("case_penalty", self.case_penalty),
+            ("user_prefix_bonus", self.user_prefix_bonus),
+            ("user_word_bonus", self.user_word_bonus),
+        ] {
+            if !(v.is_finite() && v >= 0.0) {
+                return bad(name, format!("must be finite and >= 0, not {v}"));
+            }
+        }
+        if let Some(m) = self.max_ctc_loss {
+            if m.is_nan() || m < 0.0 {
+                return bad("max_ctc_loss", format!("must be >= 0, not {m}"));
+            }
         }
         Ok(())
     }
@@ -208,6 +273,18 @@ impl BeamDecoder {
         context: &str,
         nbest: usize,
     ) -> Result<Vec<Candidate>> {
+        self.decode_with(logprobs, context, nbest, None)
+    }
+
+    /// [`decode_top`](Self::decode_top) favouring the words of `user_words` (see
+    /// [`UserWords`]).
+    pub fn decode_with(
+        &self,
+        logprobs: &LogProbs,
+        context: &str,
+        nbest: usize,
+        user_words: Option<&UserWords>,
+    ) -> Result<Vec<Candidate>> {
         if nbest == 0 {
             return Err(Error::invalid("nbest", "must be at least 1"));
         }
@@ -217,6 +294,7 @@ impl BeamDecoder {
             &self.config,
             logprobs,
             context,
+            user_words,
         )?;
         hypotheses.truncate(nbest);
         Ok(to_candidates(hypotheses))
@@ -230,6 +308,7 @@ impl BeamDecoder {
             &self.config,
             logprobs,
             context,
+            None,
         )?;
         hypotheses.truncate(self.config.nbest);
         Ok(hypotheses)
@@ -260,7 +339,7 @@ pub fn beam_search(
 ) -> Result<Vec<Candidate>> {
     config.validate()?;
     let alphabet = Alphabet::new(alphabet, lm)?;
-    let mut hypotheses = search(&alphabet, lm, config, logprobs, context)?;
+    let mut hypotheses = search(&alphabet, lm, config, logprobs, context, None)?;
     hypotheses.truncate(config.nbest);
     Ok(to_candidates(hypotheses))
 }
@@ -288,16 +367,26 @@ fn to_candidates(hypotheses: Vec<Hypothesis>) -> Vec<Candidate> {
         .collect()
 }
 
-/// The alphabet with each symbol's LM symbols.
+/// The alphabet with each symbol's characters as the LM reads them.
 #[derive(Debug, Clone)]
 struct Alphabet {
     symbols: Vec<String>,
-    /// LM symbols of symbol `i`: `lm_symbols[lm_first[i]..lm_first[i + 1]]`.
-    lm_first: Vec<u32>,
-    lm_symbols: Vec<LmSymbol>,
-    /// Whether the symbol ends in whitespace (then the word is already complete).
-    ends_word: Vec<bool>,
+    /// Characters of symbol `i`: `chars[first[i]..first[i + 1]]`.
+    first: Vec<u32>,
+    chars: Vec<SymbolChar>,
     space: Option<LmSymbol>,
+    /// The LM has no capitals of its own: the case model applies.
+    lowercase_lm: bool,
+}
+
+/// One character of an alphabet symbol.
+#[derive(Debug, Clone, Copy)]
+struct SymbolChar {
+    c: char,
+    /// Its LM symbol (`None` without an LM, or when the LM has no symbol for it at all).
+    lm: Option<LmSymbol>,
+    /// The LM reads it as its unknown symbol.
+    unknown: bool,
 }
 
 impl Alphabet {
@@ -314,29 +403,36 @@ impl Alphabet {
                 format!("entry {} is empty", i + 1),
             ));
         }
-        let mut lm_first = vec![0u32];
-        let mut lm_symbols = Vec::new();
+        // `symbol` falls back to the unknown symbol for a character the LM has in neither case.
+        let unk = lm.and_then(|lm| lm.symbol(char::REPLACEMENT_CHARACTER));
+        let mut first = vec![0u32];
+        let mut chars = Vec::new();
         for s in alphabet {
-            if let Some(lm) = lm {
-                lm_symbols.extend(s.chars().filter_map(|c| lm.symbol(c)));
+            for c in s.chars() {
+                let symbol = lm.and_then(|lm| lm.symbol(c));
+                chars.push(SymbolChar {
+                    c,
+                    lm: symbol,
+                    unknown: symbol.is_some()
+                        && symbol == unk
+                        && c != char::REPLACEMENT_CHARACTER
+                        && !c.is_whitespace(),
+                });
             }
-            lm_first.push(lm_symbols.len() as u32);
+            first.push(chars.len() as u32);
         }
         Ok(Alphabet {
             symbols: alphabet.to_vec(),
-            lm_first,
-            lm_symbols,
-            ends_word: alphabet
-                .iter()
-                .map(|s| s.ends_with(char::is_whitespace))
-                .collect(),
+            first,
+            chars,
             space: lm.and_then(|lm| lm.symbol(WORD_BOUNDARY)),
+            lowercase_lm: lm.is_some_and(|lm| !lm.characters().any(char::is_uppercase)),
         })
     }
 
-    fn lm_symbols(&self, symbol: u32) -> &[LmSymbol] {
+    fn chars(&self, symbol: u32) -> &[SymbolChar] {
         let i = symbol as usize;
-        &self.lm_symbols[self.lm_first[i] as usize..self.lm_first[i + 1] as usize]
+        &self.chars[self.first[i] as usize..self.first[i + 1] as usize]
     }
 }
 
@@ -352,6 +448,21 @@ struct Node {
     lm_state: LmState,
     /// `ln P_lm` of the node's text after the context.
     lm: f32,
+    /// The score's terms besides `ln P_ctc`: LM, bonus and case terms scaled by the confidence
+    /// gate of the frame each symbol was read in, and user-word credit.
+    fusion: f32,
+    /// The gate of the frame the last symbol was read in (1 for a root).
+    gate: f32,
+    /// The LM is inside a word (its end is still to be scored).
+    in_word: bool,
+    case: Case,
+    /// User-word trie state of the current word ([`OUTSIDE`] when it left the list).
+    user: u32,
+    /// User-word prefix credit of the current word, taken back if it leaves the list.
+    credit: f32,
+    /// What `fusion` holds beyond the LM's own terms because the node is a lone symbol (see
+    /// [`BeamConfig::lone_symbol_log_prob`]); its children take it back. `None`: not one.
+    lone: Option<f32>,
     /// Symbols from the ink.
     len: u32,
     /// Accumulators for the frame being read; valid when `stamp` is the frame's.
@@ -392,18 +503,41 @@ struct Trie<'a> {
     children: HashMap<u64, u32, BuildHasherDefault<KeyHasher>>,
     alphabet: &'a Alphabet,
     lm: Option<&'a CharLm>,
+    config: &'a BeamConfig,
+    user_words: Option<&'a UserWords>,
+    /// The insertion bonus in force (0 without an LM).
+    bonus: f32,
+    /// Case penalty in force (0 unless a lowercase LM is used).
+    case_penalty: f32,
+    /// The root whose children are lone symbols (no pre-context), if any.
+    lone_root: u32,
     /// Nodes with accumulated mass this frame.
     touched: Vec<u32>,
     stamp: u32,
 }
 
 impl Trie<'_> {
-    fn root(&mut self, lm_state: LmState, lm: f32) -> u32 {
+    fn root(&mut self, lm_state: LmState, lm: f32, context_word: &str) -> u32 {
+        let (case, _) = Case::Start.read(context_word);
+        let user = match self.user_words {
+            Some(words) => context_word
+                .chars()
+                .try_fold(UserWords::ROOT, |s, c| words.step(s, c))
+                .unwrap_or(OUTSIDE),
+            None => OUTSIDE,
+        };
         self.nodes.push(Node {
             parent: NO_NODE,
             symbol: ROOT,
             lm_state,
             lm,
+            fusion: self.config.lm_weight * lm,
+            gate: 1.0,
+            in_word: !context_word.is_empty(),
+            case,
+            user,
+            credit: 0.0,
+            lone: None,
             len: 0,
             stamp: 0,
             pb: f32::NEG_INFINITY,
@@ -418,27 +552,94 @@ impl Trie<'_> {
             .copied()
     }
 
-    fn new_child(&mut self, parent: u32, symbol: u32) -> u32 {
+    /// Ends the current user word: its credit is kept and the word bonus added when it is a user
+    /// word, else the credit is taken back. Returns the change of score.
+    fn end_user_word(&self, n: &mut Node) -> f32 {
+        let Some(words) = self.user_words else {
+            return 0.0;
+        };
+        let delta = if n.user != OUTSIDE && words.is_word(n.user) {
+            self.config.user_word_bonus
+        } else {
+            -n.credit
+        };
+        n.credit = 0.0;
+        n.user = UserWords::ROOT;
+        delta
+    }
+
+    fn new_child(&mut self, parent: u32, symbol: u32, gate: f32) -> u32 {
         let p = self.nodes[parent as usize];
-        let (mut lm, mut lm_state) = (p.lm, p.lm_state);
-        if let Some(model) = self.lm {
-            for &s in self.alphabet.lm_symbols(symbol) {
-                let (lp, next) = model.advance(lm_state, s);
-                lm += lp;
-                lm_state = next;
-            }
-        }
-        let id = self.nodes.len() as u32;
-        self.nodes.push(Node {
+        let mut n = Node {
             parent,
             symbol,
-            lm_state,
-            lm,
+            gate,
+            fusion: p.fusion - p.lone.unwrap_or(0.0),
+            lone: None,
             len: p.len + 1,
             stamp: 0,
             pb: f32::NEG_INFINITY,
             pnb: f32::NEG_INFINITY,
-        });
+            ..p
+        };
+        let (mut lm_delta, mut penalty, mut user_delta) = (0.0f32, 0.0f32, 0.0f32);
+        for &sc in self.alphabet.chars(symbol) {
+            if let (Some(model), Some(symbol)) = (self.lm, sc.lm) {
+                match (sc.unknown, self.config.unknown_log_prob) {
+                    (true, Some(unknown)) => {
+                        if let (true, Some(space)) = (n.in_word, self.alphabet.space) {
+                            let (lp, next) = model.advance(n.lm_state, space);
+                            lm_delta += lp;
+                            n.lm_state = next;
+                        }
+                        lm_delta += unknown;
+                        n.in_word = false;
+                    }
+                    _ => {
+                        let (lp, next) = model.advance(n.lm_state, symbol);
+                        lm_delta += lp;
+                        n.lm_state = next;
+                        n.in_word = !sc.c.is_whitespace();
+                    }
+                }
+            }
+            if self.case_penalty > 0.0 {
+                let (case, bad) = n.case.next(sc.c);
+                n.case = case;
+                if bad {
+                    penalty += self.case_penalty;
+                }
+            }
+            if let Some(words) = self.user_words {
+                let inside = if n.user == OUTSIDE {
+                    None
+                } else {
+                    words.step(n.user, sc.c)
+                };
+                match inside {
+                    Some(next) => {
+                        n.user = next;
+                        n.credit += self.config.user_prefix_bonus;
+                        user_delta += self.config.user_prefix_bonus;
+                    }
+                    None if sc.c.is_alphanumeric() => {
+                        user_delta -= n.credit;
+                        n.credit = 0.0;
+                        n.user = OUTSIDE;
+                    }
+                    None => user_delta += self.end_user_word(&mut n),
+                }
+            }
+        }
+        n.lm += lm_delta;
+        n.fusion += gate * (self.config.lm_weight * lm_delta + self.bonus - penalty) + user_delta;
+        if let (true, Some(lone)) = (parent == self.lone_root, self.config.lone_symbol_log_prob) {
+            let extra = gate * (self.config.lm_weight * (lone - lm_delta) + penalty);
+            n.fusion += extra;
+            n.lone = Some(extra);
+        }
+        let id = self.nodes.len() as u32;
+        self.nodes.push(n);
         self.children
             .insert((parent as u64) << 32 | symbol as u64, id);
         id
@@ -470,12 +671,33 @@ impl Trie<'_> {
     }
 }
 
+/// The confidence gate of a frame whose likeliest output has log-probability `best`.
+#[inline]
+fn gate(best: f32, confident_prob: f32) -> f32 {
+    if confident_prob >= 1.0 {
+        return 1.0;
+    }
+    let unsure = 1.0 - best.exp().min(1.0);
+    (unsure / (1.0 - confident_prob)).clamp(0.0, 1.0)
+}
+
+/// The last word of `context` (empty when it ends in whitespace).
+fn trailing_word(context: &str) -> &str {
+    let start = context
+        .char_indices()
+        .rev()
+        .find(|(_, c)| c.is_whitespace())
+        .map_or(0, |(i, c)| i + c.len_utf8());
+    &context[start..]
+}
+
 fn search(
     alphabet: &Alphabet,
     lm: Option<&CharLm>,
     config: &BeamConfig,
     logprobs: &LogProbs,
     context: &str,
+    user_words: Option<&UserWords>,
 ) -> Result<Vec<Hypothesis>> {
     if logprobs.symbols() != alphabet.symbols.len() {
         return Err(Error::invalid(
@@ -488,6 +710,7 @@ fn search(
         ));
     }
     let lm = lm.filter(|_| config.lm_weight > 0.0);
+    let user_words = user_words.filter(|w| !w.is_empty());
     let bonus = if lm.is_some() {
         config.insertion_bonus
     } else {
@@ -501,55 +724,75 @@ fn search(
         ),
         alphabet,
         lm,
+        config,
+        user_words,
+        bonus,
+        case_penalty: if lm.is_some() && alphabet.lowercase_lm {
+            config.case_penalty
+        } else {
+            0.0
+        },
+        lone_root: NO_NODE,
         touched: Vec::new(),
         stamp: 0,
     };
     let mut beam = Vec::with_capacity(config.beam_width * 2);
     let mut spaced_root = NO_NODE;
+    let context_word = trailing_word(context);
+    let start = |node| Entry {
+        node,
+        pb: 0.0,
+        pnb: f32::NEG_INFINITY,
+    };
     match lm {
         Some(model) => {
             let state = model.state_after(context);
-            let root = trie.root(state, 0.0);
-            beam.push(Entry {
-                node: root,
-                pb: 0.0,
-                pnb: f32::NEG_INFINITY,
-            });
-            let mid_word = context
-                .chars()
-                .next_back()
-                .is_some_and(|c| !c.is_whitespace());
-            if let (true, Some(space)) = (mid_word, alphabet.space) {
+            let root = trie.root(state, 0.0, context_word);
+            beam.push(start(root));
+            if context.trim().is_empty() {
+                trie.lone_root = root;
+            }
+            if let (false, Some(space)) = (context_word.is_empty(), alphabet.space) {
                 let (lp, next) = model.advance(state, space);
-                spaced_root = trie.root(next, lp);
-                beam.push(Entry {
-                    node: spaced_root,
-                    pb: 0.0,
-                    pnb: f32::NEG_INFINITY,
-                });
+                spaced_root = trie.root(next, lp, "");
+                beam.push(start(spaced_root));
             }
         }
         None => {
-            let root = trie.root(LmState(0), 0.0);
-            beam.push(Entry {
-                node: root,
-                pb: 0.0,
-                pnb: f32::NEG_INFINITY,
-            });
+            let root = trie.root(LmState(0), 0.0, context_word);
+            beam.push(start(root));
         }
     }
+    // The most a new symbol can add to a node's fusion besides its gated bonus: user credit.
+    let max_chars = (1..alphabet.symbols.len())
+        .map(|s| alphabet.chars(s as u32).len())
+        .max()
+        .unwrap_or(0) as f32;
+    let user_gain = if user_words.is_some() {
+        max_chars * (config.user_prefix_bonus + config.user_word_bonus)
+    } else {
+        0.0
+    };
 
-    let score = |n: &Node, p: f32| p + config.lm_weight * n.lm + bonus * n.len as f32;
+    let score = |n: &Node, p: f32| p + n.fusion;
     let mut candidates: Vec<(u32, f32)> = Vec::new();
     let mut ranked: Vec<(f32, u32)> = Vec::new();
+    // The node of the best-path (greedy) text so far, kept in the beam whatever the LM says.
+    let mut greedy_node = beam[0].node;
+    let mut greedy_prev = 0usize;
     for t in 0..logprobs.frames() {
         let row = logprobs.row(t);
         candidates.clear();
-        for (s, &lp) in row.iter().enumerate().skip(1) {
-            if lp >= config.symbol_threshold && lp.is_finite() {
+        let (mut best, mut best_symbol) = (f32::NEG_INFINITY, 0usize);
+        for (s, &lp) in row.iter().enumerate() {
+            if lp > best {
+                (best, best_symbol) = (lp, s);
+            }
+            if s > 0 && lp >= config.symbol_threshold && lp.is_finite() {
                 candidates.push((s as u32, lp));
             }
         }
+        let g = gate(best, config.confident_prob);
         if candidates.len() > config.max_symbols_per_frame {
             candidates.select_nth_unstable_by(config.max_symbols_per_frame - 1, |a, b| {
                 b.1.total_cmp(&a.1)
@@ -563,8 +806,8 @@ fn search(
         };
         // Every node of a full beam keeps at least its blank mass, so the beam_width-th best
         // score after this frame is at least the worst of those: a new node whose score cannot
-        // reach it (its LM term can only fall) is not created. The result is the same as without
-        // this bound.
+        // reach it (its LM and case terms can only lower it) is not created. The result is the
+        // same as without this bound, the greedy path apart (always created).
         let floor = if beam.len() >= config.beam_width && blank > f32::NEG_INFINITY {
             beam.iter()
                 .map(|e| score(&trie.nodes[e.node as usize], log_add(e.pb, e.pnb) + blank))
@@ -572,6 +815,7 @@ fn search(
         } else {
             f32::NEG_INFINITY
         };
+        let greedy_step = best_symbol != 0 && best_symbol != greedy_prev && best.is_finite();
         trie.stamp += 1;
         trie.touched.clear();
         for e in &beam {
@@ -580,7 +824,7 @@ fn search(
                 trie.add(e.node, total + blank, f32::NEG_INFINITY);
             }
             let node = trie.nodes[e.node as usize];
-            let bound = config.lm_weight * node.lm + bonus * (node.len + 1) as f32;
+            let bound = node.fusion + g * bonus + user_gain;
             for &(s, lp) in &candidates {
                 let mass = if s == node.symbol {
                     trie.add(e.node, f32::NEG_INFINITY, e.pnb + lp);
@@ -590,11 +834,23 @@ fn search(
                 };
                 let child = match trie.find_child(e.node, s) {
                     Some(child) => child,
-                    None if mass + bound < floor => continue,
-                    None => trie.new_child(e.node, s),
+                    None if mass + bound < floor
+                        && !(greedy_step && e.node == greedy_node && s as usize == best_symbol) =>
+                    {
+                        continue;
+                    }
+                    None => trie.new_child(e.node, s, g),
                 };
                 trie.add(child, f32::NEG_INFINITY, mass);
             }
+        }
+        if best.is_finite() {
+            if greedy_step && greedy_node != NO_NODE {
+                greedy_node = trie
+                    .find_child(greedy_node, best_symbol as u32)
+                    .unwrap_or(NO_NODE);
+            }
+            greedy_prev = best_symbol;
         }
         ranked.clear();
         for &id in &trie.touched {
@@ -606,7 +862,23 @@ fn search(
         }
         if ranked.len() > config.beam_width {
             ranked.select_nth_unstable_by(config.beam_width - 1, |a, b| b.0.total_cmp(&a.0));
+            let kept = ranked[..config.beam_width]
+                .iter()
+                .any(|&(_, id)| id == greedy_node);
+            let greedy = ranked[config.beam_width..]
+                .iter()
+                .copied()
+                .find(|&(_, id)| id == greedy_node);
             ranked.truncate(config.beam_width);
+            if let (false, Some(g)) = (kept, greedy) {
+                // Replace the worst survivor (the selection put it anywhere in the kept part).
+                if let Some(worst) = ranked.iter_mut().min_by(|a, b| a.0.total_cmp(&b.0)) {
+                    *worst = g;
+                }
+            }
+        }
+        if !ranked.iter().any(|&(_, id)| id == greedy_node) {
+            greedy_node = NO_NODE;
         }
         beam.clear();
         beam.extend(ranked.iter().map(|&(_, id)| {
@@ -621,19 +893,17 @@ fn search(
 
     let mut out: Vec<Hypothesis> = Vec::with_capacity(beam.len());
     for e in &beam {
-        let n = trie.nodes[e.node as usize];
+        let mut n = trie.nodes[e.node as usize];
         let ctc = log_add(e.pb, e.pnb);
-        let mut lm_total = n.lm;
-        let ended = if n.parent == NO_NODE {
-            e.node == spaced_root
-        } else {
-            alphabet.ends_word[n.symbol as usize]
-        };
-        if let (Some(model), Some(space), true, false) =
-            (lm, alphabet.space, config.complete_word, ended)
+        let mut fusion = n.fusion;
+        if let (Some(model), Some(space), true, true, None) =
+            (lm, alphabet.space, config.complete_word, n.in_word, n.lone)
         {
-            lm_total += model.advance(n.lm_state, space).0;
+            let lp = model.advance(n.lm_state, space).0;
+            n.lm += lp;
+            fusion += n.gate * config.lm_weight * lp;
         }
+        fusion += trie.end_user_word(&mut n);
         let mut root = e.node;
         while trie.nodes[root as usize].parent != NO_NODE {
             root = trie.nodes[root as usize].parent;
@@ -645,11 +915,9 @@ fn search(
         let h = Hypothesis {
             text,
             ctc,
-            lm: if lm.is_some() { lm_total } else { 0.0 },
+            lm: if lm.is_some() { n.lm } else { 0.0 },
             symbols: n.len as usize,
-            score: ctc
-                + config.lm_weight * if lm.is_some() { lm_total } else { 0.0 }
-                + bonus * n.len as f32,
+            score: ctc + fusion,
         };
         match out.iter_mut().find(|o| o.text == h.text) {
             // A predicted space and an ink space, or a trailing space, can spell the same text twice.
@@ -668,7 +936,23 @@ fn search(
             .total_cmp(&a.score)
             .then_with(|| a.text.cmp(&b.text))
     });
+    if let Some(limit) = config.max_ctc_loss {
+        demote_unlikely_ink(&mut out, limit);
+    }
     Ok(out)
+}
+
+/// Ranks hypotheses whose `ln P_ctc` is more than `limit` below the best one's after the others,
+/// their scores capped at the lowest score kept in front (so the list stays sorted by score).
+fn demote_unlikely_ink(out: &mut Vec<Hypothesis>, limit: f32) {
+    let best = out.iter().fold(f32::NEG_INFINITY, |a, h| a.max(h.ctc));
+    let (front, mut back): (Vec<_>, Vec<_>) = out.drain(..).partition(|h| h.ctc >= best - limit);
+    let floor = front.last().map_or(f32::INFINITY, |h| h.score);
+    for h in &mut back {
+        h.score = h.score.min(floor);
+    }
+    out.extend(front);
+    out.extend(back);
 }
 
 /// `ln(e^a + e^b)`, exact for infinities.

@@ -10,13 +10,16 @@
 //! - [`lm_compact`]: the same LM in a compact runtime file format (quantized costs, `lm.bin`).
 //! - [`lm_build`]: building that LM from word frequencies and text (`inkjot lm build`).
 //! - [`pack`]: language packs, `models/<lang>/{lm.fst or lm.bin, decoder.json}` ([`LanguagePack`]).
+//! - [`user_words`]: a user's own words the search favours ([`UserWords`]).
 
 pub mod beam;
+mod case;
 mod greedy;
 pub mod lm;
 pub mod lm_build;
 pub mod lm_compact;
 pub mod pack;
+pub mod user_words;
 
 pub use beam::{BeamConfig, BeamDecoder, Hypothesis, beam_search};
 pub use greedy::greedy;
@@ -25,6 +28,7 @@ pub use lm_build::{
     BuildReport, CaseStats, LmBuildConfig, LmBuildJob, NgramCounter, WordCase, build_from_files,
 };
 pub use pack::LanguagePack;
+pub use user_words::UserWords;
 
 /// The network's output, decoded here; defined by the model that produces it.
 pub use crate::model::LogProbs;

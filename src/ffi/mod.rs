@@ -59,7 +59,7 @@ use crate::recognizer::RecognizeOptions;
 
 /// Version of the C ABI: raised whenever a function signature or a struct layout changes. Compare
 /// it with `inkjot_abi_version()` at run time to detect a header/library mismatch.
-pub const INKJOT_ABI_VERSION: u32 = 1;
+pub const INKJOT_ABI_VERSION: u32 = 2;
 
 /// Largest accepted `nbest`.
 pub const INKJOT_MAX_NBEST: usize = 100;
@@ -103,6 +103,10 @@ pub struct InkjotOptions {
     pub writing_area_height: f64,
     /// Decode with the language model when the recognizer has one (default true).
     pub use_lm: bool,
+    /// Words the decoder favours (contacts, a personal dictionary), NUL-terminated UTF-8, one
+    /// word per line (any whitespace separates); NULL or empty means none. Borrowed: only read
+    /// during the call, which compiles the list (a few microseconds per hundred words).
+    pub user_words: *const c_char,
 }
 
 /// The default options: 5 candidates, no pre-context, the ink's own height, the LM on.
@@ -118,6 +122,7 @@ const DEFAULT_OPTIONS: InkjotOptions = InkjotOptions {
     pre_context: std::ptr::null(),
     writing_area_height: 0.0,
     use_lm: true,
+    user_words: std::ptr::null(),
 };
 
 /// The library version ("0.1.0"), NUL-terminated.
@@ -159,8 +164,8 @@ pub fn writing_area(height: f64) -> Result<WritingArea, FfiError> {
 /// Converts C options (NULL: the defaults) into Rust ones.
 ///
 /// # Safety
-/// `options` is NULL or points to a valid `InkjotOptions` whose `pre_context` is NULL or a
-/// NUL-terminated string, all valid for the duration of the call.
+/// `options` is NULL or points to a valid `InkjotOptions` whose `pre_context` and `user_words`
+/// are NULL or NUL-terminated strings, all valid for the duration of the call.
 unsafe fn recognize_options(options: *const InkjotOptions) -> Result<RecognizeOptions, FfiError> {
     // SAFETY: the caller guarantees `options` is NULL or valid for reads.
     let options = match unsafe { options.as_ref() } {
@@ -169,28 +174,35 @@ unsafe fn recognize_options(options: *const InkjotOptions) -> Result<RecognizeOp
     };
     // SAFETY: the caller guarantees `pre_context` is NULL or a valid NUL-terminated string.
     let pre_context = unsafe { opt_str(options.pre_context, "options->pre_context") }?;
+    // SAFETY: the caller guarantees `user_words` is NULL or a valid NUL-terminated string.
+    let user_words = unsafe { opt_str(options.user_words, "options->user_words") }?;
     checked_options(
         options.nbest,
         pre_context.unwrap_or_default(),
         options.writing_area_height,
         options.use_lm,
+        user_words.unwrap_or_default(),
     )
 }
 
 /// The fields of [`InkjotOptions`] checked (nbest 1 to [`INKJOT_MAX_NBEST`], a valid writing
-/// area height) and converted; the JNI bridge takes its options through this too.
+/// area height, a user-word list within [`crate::decode::UserWords`]' limits) and converted;
+/// the JNI bridge takes its options through this too. `user_words` empty: none.
 pub fn checked_options(
     nbest: usize,
     pre_context: &str,
     writing_area_height: f64,
     use_lm: bool,
+    user_words: &str,
 ) -> Result<RecognizeOptions, FfiError> {
     crate::recognizer::check_nbest(nbest)?;
+    let user_words = crate::decode::UserWords::parse(user_words)?;
     Ok(RecognizeOptions {
         nbest,
         writing_area: writing_area(writing_area_height)?,
         pre_context: pre_context.to_owned(),
         use_lm,
+        user_words: (!user_words.is_empty()).then(|| std::sync::Arc::new(user_words)),
     })
 }
 

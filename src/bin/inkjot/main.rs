@@ -1,5 +1,6 @@
 //! The `inkjot` command-line tool.
 
+mod eval;
 mod models;
 mod replay;
 mod serve;
@@ -11,12 +12,12 @@ use std::time::Instant;
 
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
+use inkjot::decode::{BeamConfig, UserWords};
 use inkjot::features::{
     AugmentConfig, FeatureConfig, FeatureSet, FitConfig, SplitMix64, WritingArea, augment,
     featurize, fit_ink,
 };
 use inkjot::ink::{InkLimits, InkRecord, read_ink_file};
-use inkjot::metrics::ErrorCounts;
 use inkjot::{RecognizeOptions, Recognizer};
 
 /// On-device handwriting recognition: fit, featurize, render and recognize inks.
@@ -83,22 +84,9 @@ enum Command {
         #[command(flatten)]
         recognizer: RecognizerArgs,
     },
-    /// Measure accuracy (CER, WER, exact matches) and speed on labelled inks.
-    Eval {
-        /// Labelled ink file (JSONL, .jsonl.gz or InkML).
-        input: PathBuf,
-        /// Only inks of this kind (`char`, `word`, `text`), when the file records kinds.
-        #[arg(long)]
-        kind: Option<String>,
-        /// Stop after this many inks.
-        #[arg(long)]
-        limit: Option<usize>,
-        /// Print the report as JSON.
-        #[arg(long)]
-        json: bool,
-        #[command(flatten)]
-        recognizer: RecognizerArgs,
-    },
+    /// Measure accuracy (CER, WER, exact matches, top-n, final punctuation, case-only errors)
+    /// and speed on labelled inks.
+    Eval(eval::EvalArgs),
     /// Character language models: build one from word frequencies, or measure one.
     Lm {
         #[command(subcommand)]
@@ -140,6 +128,13 @@ struct RecognizerArgs {
     /// Text before the cursor, to condition the language model.
     #[arg(long, default_value = "")]
     pre_context: String,
+    /// Override decoder settings of the pack: a JSON object of `decoder.json` fields, e.g.
+    /// '{"confident_prob": 0.9, "case_penalty": 2}'.
+    #[arg(long)]
+    decoder: Option<String>,
+    /// Words to favour (contacts, a personal dictionary): a UTF-8 file, one word per line.
+    #[arg(long)]
+    user_words: Option<PathBuf>,
 }
 
 impl RecognizerArgs {
@@ -158,6 +153,9 @@ impl RecognizerArgs {
             if let Some(v) = self.insertion_bonus {
                 pack.config.insertion_bonus = v;
             }
+            if let Some(json) = &self.decoder {
+                pack.config = override_config(&pack.config, json).context("--decoder")?;
+            }
             recognizer = recognizer.with_language_pack(&pack)?;
         }
         let features = FeatureArgs {
@@ -170,9 +168,38 @@ impl RecognizerArgs {
             writing_area: features.area,
             pre_context: self.pre_context.clone(),
             use_lm: !self.no_lm,
+            user_words: match &self.user_words {
+                Some(path) => {
+                    let text = std::fs::read_to_string(path)
+                        .with_context(|| format!("--user-words {}", path.display()))?;
+                    Some(Arc::new(UserWords::parse(&text).with_context(|| {
+                        format!("--user-words {}", path.display())
+                    })?))
+                }
+                None => None,
+            },
         };
         Ok((recognizer, options))
     }
+}
+
+/// `config` with the fields of the JSON object `json` replaced, checked.
+fn override_config(config: &BeamConfig, json: &str) -> anyhow::Result<BeamConfig> {
+    let serde_json::Value::Object(mut merged) = serde_json::to_value(config)? else {
+        bail!("decoder settings are not a JSON object");
+    };
+    let serde_json::Value::Object(changes) = serde_json::from_str(json)? else {
+        bail!("not a JSON object: {json}");
+    };
+    for (key, value) in changes {
+        if !merged.contains_key(&key) {
+            bail!("unknown decoder setting `{key}`");
+        }
+        merged.insert(key, value);
+    }
+    let config: BeamConfig = serde_json::from_value(serde_json::Value::Object(merged))?;
+    config.validate()?;
+    Ok(config)
 }
 
 #[derive(Args, Clone, Copy)]
@@ -229,13 +256,7 @@ fn main() {
             features,
         } => cmd_featurize(&inputs, &out, augment, seed, max_inks, features),
         Command::Recognize { input, recognizer } => cmd_recognize(&input, &recognizer),
-        Command::Eval {
-            input,
-            kind,
-            limit,
-            json,
-            recognizer,
-        } => cmd_eval(&input, kind.as_deref(), limit, json, &recognizer),
+        Command::Eval(args) => eval::run(&args),
         Command::Lm { command } => cmd_lm(command),
         Command::Replay(args) => replay::run(&args),
         Command::Serve(args) => serve::run(&args),
@@ -481,81 +502,6 @@ fn cmd_recognize(input: &Path, args: &RecognizerArgs) -> anyhow::Result<()> {
         writeln!(out, "{line}")?;
     }
     out.flush()?;
-    Ok(())
-}
-
-fn cmd_eval(
-    input: &Path,
-    kind: Option<&str>,
-    limit: Option<usize>,
-    json: bool,
-    args: &RecognizerArgs,
-) -> anyhow::Result<()> {
-    let (recognizer, options) = args.load()?;
-    let mut counts = ErrorCounts::default();
-    let mut latencies_ms = Vec::new();
-    let (mut unreadable, mut curves) = (0usize, 0usize);
-    let start = Instant::now();
-    let mut last_report = Instant::now();
-    let records = open(input)?.filter(|r| match (r, kind) {
-        (Ok(r), Some(k)) => r.kind.as_deref() == Some(k) && r.label.is_some(),
-        (Ok(r), None) => r.label.is_some(),
-        (Err(_), _) => true,
-    });
-    for record in records.take(limit.unwrap_or(usize::MAX)) {
-        let Ok(record) = record else {
-            unreadable += 1;
-            continue;
-        };
-        let begin = Instant::now();
-        let result = recognizer.recognize(&record.ink, &options)?;
-        latencies_ms.push(begin.elapsed().as_secs_f64() * 1e3);
-        curves += result.curves;
-        let best = result.candidates.first().map_or("", |c| c.text.as_str());
-        counts.add(record.label.as_deref().unwrap_or_default(), best);
-        if !json && last_report.elapsed().as_secs_f64() > 5.0 {
-            last_report = Instant::now();
-            eprintln!(
-                "inkjot eval: {} inks, CER {:.4}",
-                counts.samples,
-                counts.cer()
-            );
-        }
-    }
-    if counts.samples == 0 {
-        bail!("no labelled ink to evaluate in {}", input.display());
-    }
-    let seconds = start.elapsed().as_secs_f64();
-    latencies_ms.sort_by(f64::total_cmp);
-    let percentile = |p: f64| latencies_ms[((latencies_ms.len() - 1) as f64 * p).round() as usize];
-    let report = serde_json::json!({
-        "inks": counts.samples,
-        "unreadable": unreadable,
-        "cer": counts.cer(),
-        "wer": counts.wer(),
-        "exact": counts.exact_rate(),
-        "inks_per_second": counts.samples as f64 / seconds,
-        "latency_ms": { "p50": percentile(0.5), "p90": percentile(0.9), "p99": percentile(0.99), "max": percentile(1.0) },
-        "curves_per_ink": curves as f64 / counts.samples as f64,
-        "model_int8": recognizer.model().is_int8(),
-        "counts": counts,
-    });
-    if json {
-        println!("{report}");
-    } else {
-        println!(
-            "inks {}  CER {:.2}%  WER {:.2}%  exact {:.2}%  {:.0} inks/s  latency p50 {:.3} ms  p90 {:.3} ms  p99 {:.3} ms  ({} unreadable)",
-            counts.samples,
-            100.0 * counts.cer(),
-            100.0 * counts.wer(),
-            100.0 * counts.exact_rate(),
-            counts.samples as f64 / seconds,
-            percentile(0.5),
-            percentile(0.9),
-            percentile(0.99),
-            unreadable
-        );
-    }
     Ok(())
 }
 

@@ -14,7 +14,7 @@
 //! |---|---|
 //! | `GET /`, `/app.js`, `/style.css` | the page (embedded in the binary; no external assets) |
 //! | `GET /api/info` | `{"languages": [..], "default": "en", "model": .., "int8": .., "nbest_max": ..}` |
-//! | `POST /api/recognize` | body: one ink in the JSON Lines record format (`{"strokes": [{"x", "y", "t"}]}`) plus optional `lang`, `pre_context`, `nbest`, `use_lm`, `writing_height`; answer: `{"candidates": [{"text", "score"}], "latency_ms", "curves", "strokes", "points", "lang"}` |
+//! | `POST /api/recognize` | body: one ink in the JSON Lines record format (`{"strokes": [{"x", "y", "t"}]}`) plus optional `lang`, `pre_context`, `user_words` (one word per line), `nbest`, `use_lm`, `writing_height`; answer: `{"candidates": [{"text", "score"}], "latency_ms", "curves", "strokes", "points", "lang"}` |
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
@@ -27,6 +27,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use clap::Args;
+use inkjot::decode::UserWords;
 use inkjot::features::WritingArea;
 use inkjot::ink::{Ink, InkLimits, JsonStroke};
 use inkjot::recognizer::check_nbest;
@@ -560,6 +561,8 @@ struct RecognizeRequest {
     #[serde(default)]
     pre_context: String,
     #[serde(default)]
+    user_words: String,
+    #[serde(default)]
     nbest: Option<usize>,
     #[serde(default)]
     use_lm: Option<bool>,
@@ -611,6 +614,11 @@ fn recognize(app: &App, body: &[u8]) -> Response {
         writing_area,
         pre_context: request.pre_context.chars().skip(skip).collect(),
         use_lm: use_lm && recognizer.has_language_model(),
+        user_words: match UserWords::parse(&request.user_words) {
+            Ok(words) if words.is_empty() => None,
+            Ok(words) => Some(Arc::new(words)),
+            Err(e) => return Response::error(400, &e.to_string()),
+        },
     };
     let begin = Instant::now();
     match recognizer.recognize(&ink, &options) {

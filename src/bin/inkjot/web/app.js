@@ -243,6 +243,7 @@
       lang: $('lang').value || undefined,
       use_lm: $('use-lm').checked,
       pre_context: $('context').value,
+      user_words: $('user-words').value,
       nbest: 5,
     });
     const began = performance.now();
@@ -451,12 +452,14 @@
   $('clear').addEventListener('click', () => { stopReplay(); clearInk(); });
   for (const id of ['lang', 'use-lm']) $(id).addEventListener('change', recognize);
   let typing = null;
-  $('context').addEventListener('input', () => {
-    clearTimeout(typing);
-    typing = setTimeout(recognize, 250);
-  });
+  for (const id of ['context', 'user-words']) {
+    $(id).addEventListener('input', () => {
+      clearTimeout(typing);
+      typing = setTimeout(recognize, 250);
+    });
+  }
   document.addEventListener('keydown', (e) => {
-    if (e.target instanceof HTMLInputElement) return;
+    if (e.target instanceof HTMLInputElement || e.target instanceof HTMLTextAreaElement) return;
     if ((e.ctrlKey || e.metaKey) && e.key === 'z') {
       e.preventDefault();
       undo();
