@@ -191,6 +191,7 @@ pub fn checked_options(
         writing_area: writing_area(writing_area_height)?,
         pre_context: pre_context.to_owned(),
         use_lm,
+        segments: false,
     })
 }
 

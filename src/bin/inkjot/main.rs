@@ -80,6 +80,13 @@ enum Command {
         /// Ink file (JSONL, .jsonl.gz or InkML); `-` or nothing for standard input.
         #[arg(default_value = "-")]
         input: PathBuf,
+        /// Add each candidate's segments: the strokes, point ranges and box of every character
+        /// and word.
+        #[arg(long)]
+        segments: bool,
+        /// Add each candidate's confidence features (what `scripts/fit_confidence.py` fits).
+        #[arg(long, hide = true)]
+        confidence_features: bool,
         #[command(flatten)]
         recognizer: RecognizerArgs,
     },
@@ -170,6 +177,7 @@ impl RecognizerArgs {
             writing_area: features.area,
             pre_context: self.pre_context.clone(),
             use_lm: !self.no_lm,
+            segments: false,
         };
         Ok((recognizer, options))
     }
@@ -228,7 +236,12 @@ fn main() {
             max_inks,
             features,
         } => cmd_featurize(&inputs, &out, augment, seed, max_inks, features),
-        Command::Recognize { input, recognizer } => cmd_recognize(&input, &recognizer),
+        Command::Recognize {
+            input,
+            segments,
+            confidence_features,
+            recognizer,
+        } => cmd_recognize(&input, segments, confidence_features, &recognizer),
         Command::Eval {
             input,
             kind,
@@ -464,8 +477,14 @@ fn cmd_featurize(
     Ok(())
 }
 
-fn cmd_recognize(input: &Path, args: &RecognizerArgs) -> anyhow::Result<()> {
-    let (recognizer, options) = args.load()?;
+fn cmd_recognize(
+    input: &Path,
+    segments: bool,
+    confidence_features: bool,
+    args: &RecognizerArgs,
+) -> anyhow::Result<()> {
+    let (recognizer, mut options) = args.load()?;
+    options.segments = segments;
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     for (index, record) in open(input)?.enumerate() {
@@ -473,6 +492,17 @@ fn cmd_recognize(input: &Path, args: &RecognizerArgs) -> anyhow::Result<()> {
         // field no ink id can collide with.
         let line = match record {
             Ok(r) => match recognizer.recognize(&r.ink, &options) {
+                Ok(result) if confidence_features => {
+                    let logprobs = recognizer.log_probs(&r.ink, options.writing_area);
+                    let features = recognizer.confidence_features(&result.candidates, &logprobs);
+                    let mut candidates = serde_json::to_value(&result.candidates)?;
+                    if let Some(list) = candidates.as_array_mut() {
+                        for (c, f) in list.iter_mut().zip(&features) {
+                            c["features"] = serde_json::json!(f.values());
+                        }
+                    }
+                    serde_json::json!({ "id": r.id, "candidates": candidates })
+                }
                 Ok(result) => serde_json::json!({ "id": r.id, "candidates": result.candidates }),
                 Err(e) => serde_json::json!({ "id": r.id, "error": e.to_string() }),
             },

@@ -611,6 +611,7 @@ fn recognize(app: &App, body: &[u8]) -> Response {
         writing_area,
         pre_context: request.pre_context.chars().skip(skip).collect(),
         use_lm: use_lm && recognizer.has_language_model(),
+        segments: false,
     };
     let begin = Instant::now();
     match recognizer.recognize(&ink, &options) {
