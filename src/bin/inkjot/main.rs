@@ -166,6 +166,9 @@ impl RecognizerArgs {
                 pack.config.insertion_bonus = v;
             }
             recognizer = recognizer.with_language_pack(&pack)?;
+        } else if let Ok(pack) = models.language_pack_or_dir(&self.lang) {
+            // Greedy decoding ignores the LM but uses the pack's confidence map when there is one.
+            recognizer = recognizer.with_language_pack(&pack)?;
         }
         let features = FeatureArgs {
             writing_height: self.writing_height,
