@@ -44,8 +44,9 @@ pub use recognizer::{
     inkjot_recognizer_new_from_path, recognizer_from_memory, recognizer_from_path,
 };
 pub use results::{
-    InkjotResults, inkjot_results_count, inkjot_results_free, inkjot_results_score,
-    inkjot_results_text,
+    InkjotPointRange, InkjotResults, InkjotSegment, InkjotSegmentKind, inkjot_results_confidence,
+    inkjot_results_count, inkjot_results_free, inkjot_results_score, inkjot_results_segment,
+    inkjot_results_segment_count, inkjot_results_text,
 };
 pub use session::{
     InkjotSession, inkjot_session_add_point, inkjot_session_add_points, inkjot_session_candidates,
@@ -59,7 +60,7 @@ use crate::recognizer::RecognizeOptions;
 
 /// Version of the C ABI: raised whenever a function signature or a struct layout changes. Compare
 /// it with `inkjot_abi_version()` at run time to detect a header/library mismatch.
-pub const INKJOT_ABI_VERSION: u32 = 1;
+pub const INKJOT_ABI_VERSION: u32 = 2;
 
 /// Largest accepted `nbest`.
 pub const INKJOT_MAX_NBEST: usize = 100;
@@ -103,6 +104,10 @@ pub struct InkjotOptions {
     pub writing_area_height: f64,
     /// Decode with the language model when the recognizer has one (default true).
     pub use_lm: bool,
+    /// Fill each candidate's segments (`inkjot_results_segment`): which strokes and points wrote
+    /// each character and word (default false; `inkjot_recognize` only, sessions leave them
+    /// empty).
+    pub segments: bool,
 }
 
 /// The default options: 5 candidates, no pre-context, the ink's own height, the LM on.
@@ -118,6 +123,7 @@ const DEFAULT_OPTIONS: InkjotOptions = InkjotOptions {
     pre_context: std::ptr::null(),
     writing_area_height: 0.0,
     use_lm: true,
+    segments: false,
 };
 
 /// The library version ("0.1.0"), NUL-terminated.
@@ -169,12 +175,15 @@ unsafe fn recognize_options(options: *const InkjotOptions) -> Result<RecognizeOp
     };
     // SAFETY: the caller guarantees `pre_context` is NULL or a valid NUL-terminated string.
     let pre_context = unsafe { opt_str(options.pre_context, "options->pre_context") }?;
-    checked_options(
-        options.nbest,
-        pre_context.unwrap_or_default(),
-        options.writing_area_height,
-        options.use_lm,
-    )
+    Ok(RecognizeOptions {
+        segments: options.segments,
+        ..checked_options(
+            options.nbest,
+            pre_context.unwrap_or_default(),
+            options.writing_area_height,
+            options.use_lm,
+        )?
+    })
 }
 
 /// The fields of [`InkjotOptions`] checked (nbest 1 to [`INKJOT_MAX_NBEST`], a valid writing
