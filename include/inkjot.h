@@ -35,7 +35,7 @@
 
 // Version of the C ABI: raised whenever a function signature or a struct layout changes. Compare
 // it with `inkjot_abi_version()` at run time to detect a header/library mismatch.
-#define INKJOT_ABI_VERSION 1
+#define INKJOT_ABI_VERSION 2
 
 // Largest accepted `nbest`.
 #define INKJOT_MAX_NBEST 100
@@ -68,6 +68,14 @@ typedef enum {
   INKJOT_STATUS_UNSUPPORTED = 9,
 } InkjotStatus;
 
+// What a segment stands for.
+typedef enum {
+  // One character of the candidate (whitespace included; it has no ink).
+  INKJOT_SEGMENT_KIND_CHAR = 0,
+  // A run of non-whitespace characters.
+  INKJOT_SEGMENT_KIND_WORD = 1,
+} InkjotSegmentKind;
+
 // A loaded recognizer: a model and, optionally, a language pack. Immutable: any number of threads
 // may call `inkjot_recognize` and `inkjot_session_new` on one recognizer at once. Free it with
 // `inkjot_recognizer_free`; sessions made from it keep the model alive on their own.
@@ -94,6 +102,10 @@ typedef struct {
   double writing_area_height;
   // Decode with the language model when the recognizer has one (default true).
   bool use_lm;
+  // Fill each candidate's segments (`inkjot_results_segment`): which strokes and points wrote
+  // each character and word (default false; `inkjot_recognize` only, sessions leave them
+  // empty).
+  bool segments;
 } InkjotOptions;
 
 // One sampled pen position: x to the right, y downward (any device unit), t in milliseconds.
@@ -105,6 +117,34 @@ typedef struct {
   // Time in milliseconds (any origin; must not decrease within an ink).
   double t;
 } InkjotPoint;
+
+// Points `first..=last` (inclusive, 0-based) of stroke `stroke` of the ink as it was passed in.
+typedef struct {
+  // Index of the stroke.
+  size_t stroke;
+  // First point within the stroke.
+  size_t first;
+  // Last point within the stroke (inclusive).
+  size_t last;
+} InkjotPointRange;
+
+// One segment of a candidate, as `inkjot_results_segment` fills it. Its pointers belong to the
+// results and are valid until `inkjot_results_free`.
+typedef struct {
+  // The segment's characters, NUL-terminated UTF-8.
+  const char *text;
+  // Character or word.
+  InkjotSegmentKind kind;
+  // The points that wrote it, in writing order (`range_count` entries; NULL when 0).
+  const InkjotPointRange *ranges;
+  // Number of entries in `ranges`.
+  size_t range_count;
+  // False when the segment has no ink (whitespace, or a character the ink did not write);
+  // `box` is then all zeros.
+  bool has_box;
+  // Bounding box of its points in the ink's units: min x, min y, max x, max y.
+  double box[4];
+} InkjotSegment;
 
 #ifdef __cplusplus
 extern "C" {
@@ -232,6 +272,38 @@ const char *inkjot_results_text(const InkjotResults *results, size_t index);
 // # Safety
 // `results` is NULL or a live list from this library.
 float inkjot_results_score(const InkjotResults *results, size_t index);
+
+// The confidence of candidate `index`: the probability, in [0, 1], that it is what was written
+// (calibrated where the language pack carries a map; see docs/confidence.md); NaN when `results`
+// is NULL or `index` is not below the count.
+//
+// Thread safety: any thread (the list is immutable).
+//
+// # Safety
+// `results` is NULL or a live list from this library.
+float inkjot_results_confidence(const InkjotResults *results, size_t index);
+
+// Number of segments of candidate `index`: its characters, then its words (0 when segments were
+// not asked for with `InkjotOptions.segments`, when `results` is NULL or `index` is not below
+// the count).
+//
+// Thread safety: any thread (the list is immutable).
+//
+// # Safety
+// `results` is NULL or a live list from this library.
+size_t inkjot_results_segment_count(const InkjotResults *results, size_t index);
+
+// Writes segment `segment` of candidate `index` to `out`: one per character of the candidate in
+// order (their texts concatenate to the candidate), then one per word.
+//
+// Ownership: the strings and arrays `out` points to belong to `results` and are valid until
+// `inkjot_results_free(results)`.
+// Errors: NULL_POINTER; INVALID_ARGUMENT when `index` or `segment` is out of range.
+// Thread safety: any thread (the list is immutable).
+//
+// # Safety
+// `results` is NULL or a live list from this library; `out` is NULL or valid for writes.
+InkjotStatus inkjot_results_segment(const InkjotResults *results, size_t index, size_t segment, InkjotSegment *out);
 
 // Frees a candidate list and its strings. NULL is a no-op.
 //

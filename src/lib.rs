@@ -59,6 +59,7 @@ pub mod model;
 pub mod models;
 pub mod recognizer;
 pub mod render;
+pub mod segment;
 pub mod session;
 
 pub use decode::{Candidate, LanguagePack};

@@ -14,11 +14,19 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::decode::{BeamDecoder, Candidate, LanguagePack, LogProbs, UserWords, greedy};
+use crate::decode::align::{Alignment, SymbolIndex, forced_align};
+use crate::decode::confidence::{ConfidenceFeatures, confidence};
+use crate::decode::{
+    BeamDecoder, Candidate, ConfidenceMaps, LanguagePack, LogProbs, UserWords, greedy,
+};
 use crate::error::{Error, Result};
-use crate::features::{FEATURE_DIM, FeatureConfig, WritingArea, featurize};
+use crate::features::{
+    FEATURE_DIM, FeatureConfig, PointRange, WritingArea, curve_features, curve_spans, featurize,
+    fit_ink,
+};
 use crate::ink::Ink;
 use crate::model::Model;
+use crate::segment::segment;
 
 /// Most candidates one call may ask for ([`RecognizeOptions::nbest`]); the C ABI, the JNI bridge,
 /// the CLI and the demo server all enforce this one limit.
@@ -54,6 +62,10 @@ pub struct RecognizeOptions {
     /// Words the decoder favours (contacts, a personal dictionary), on top of the language pack;
     /// used with the LM only. Shared, so one list serves many calls.
     pub user_words: Option<Arc<UserWords>>,
+    /// Fill each candidate's [`Candidate::segments`]: which strokes and points wrote each
+    /// character and word ([`crate::segment`]). Batch recognition only; streaming sessions
+    /// leave them empty.
+    pub segments: bool,
 }
 
 impl Default for RecognizeOptions {
@@ -64,6 +76,7 @@ impl Default for RecognizeOptions {
             pre_context: String::new(),
             use_lm: true,
             user_words: None,
+            segments: false,
         }
     }
 }
@@ -94,6 +107,8 @@ pub struct Recognizer {
     model: Arc<Model>,
     features: FeatureConfig,
     decoder: Option<BeamDecoder>,
+    confidence: ConfidenceMaps,
+    symbols: SymbolIndex,
 }
 
 impl Recognizer {
@@ -104,16 +119,20 @@ impl Recognizer {
 
     /// A recognizer around a model shared with other recognizers (e.g. one per language).
     pub fn from_shared(model: Arc<Model>) -> Self {
+        let symbols = SymbolIndex::new(model.alphabet());
         Recognizer {
             model,
             features: FeatureConfig::default(),
             decoder: None,
+            confidence: ConfidenceMaps::default(),
+            symbols,
         }
     }
 
     /// Adds a language pack: its LM and beam settings are used when `use_lm` is set.
     pub fn with_language_pack(mut self, pack: &LanguagePack) -> Result<Self> {
         self.decoder = Some(pack.decoder(self.model.alphabet())?);
+        self.confidence = pack.confidence;
         Ok(self)
     }
 
@@ -169,11 +188,29 @@ impl Recognizer {
             area: options.writing_area,
             ..self.features
         };
-        self.recognize_features(&featurize(ink, &config), options)
+        if !options.segments {
+            return self.recognize_features(&featurize(ink, &config), options);
+        }
+        check_nbest(options.nbest)?;
+        let curves = fit_ink(ink, &config);
+        let rows: Vec<[f32; FEATURE_DIM]> = curves.iter().map(curve_features).collect();
+        let lengths: Vec<usize> = ink.strokes().iter().map(|s| s.points.len()).collect();
+        let spans = curve_spans(&lengths, &curves);
+        let logprobs = self.model.forward(&rows);
+        Ok(Recognition {
+            candidates: self.finish(
+                self.decode(&logprobs, options)?,
+                &logprobs,
+                options,
+                Some((ink, &spans)),
+            ),
+            curves: logprobs.frames(),
+        })
     }
 
     /// Network and decoder on feature rows computed with [`Recognizer::feature_config`] (streaming
-    /// sessions keep the rows of finished strokes and call this).
+    /// sessions keep the rows of finished strokes and call this). Candidates get their
+    /// confidence; segments need the ink ([`Recognizer::recognize`]).
     pub fn recognize_features(
         &self,
         features: &[[f32; FEATURE_DIM]],
@@ -182,9 +219,72 @@ impl Recognizer {
         check_nbest(options.nbest)?;
         let logprobs = self.model.forward(features);
         Ok(Recognition {
-            candidates: self.decode(&logprobs, options)?,
+            candidates: self.finish(self.decode(&logprobs, options)?, &logprobs, options, None),
             curves: logprobs.frames(),
         })
+    }
+
+    /// Aligns each candidate to the frames, sets its calibrated confidence and, with the ink and
+    /// its curve spans, its segments.
+    fn finish(
+        &self,
+        mut candidates: Vec<Candidate>,
+        logprobs: &LogProbs,
+        options: &RecognizeOptions,
+        ink: Option<(&Ink, &[Option<PointRange>])>,
+    ) -> Vec<Candidate> {
+        let map = if self.decoder.is_some() && options.use_lm {
+            self.confidence.beam
+        } else {
+            self.confidence.greedy
+        };
+        let analysed = self.analyse(&candidates, logprobs);
+        for (candidate, (features, alignment)) in candidates.iter_mut().zip(analysed) {
+            candidate.confidence = confidence(&features, map.as_ref());
+            if let Some((ink, spans)) = ink {
+                candidate.segments = segment(ink, spans, alignment.as_ref(), &candidate.text);
+            }
+        }
+        candidates
+    }
+
+    /// The confidence features of decoded candidates (best first, as [`Recognizer::decode`]
+    /// returns them) over the frames they were decoded from: what the confidence maps weigh.
+    pub fn confidence_features(
+        &self,
+        candidates: &[Candidate],
+        logprobs: &LogProbs,
+    ) -> Vec<ConfidenceFeatures> {
+        self.analyse(candidates, logprobs)
+            .into_iter()
+            .map(|(f, _)| f)
+            .collect()
+    }
+
+    /// Each candidate's confidence features and forced alignment.
+    fn analyse(
+        &self,
+        candidates: &[Candidate],
+        logprobs: &LogProbs,
+    ) -> Vec<(ConfidenceFeatures, Option<Alignment>)> {
+        let shares: Vec<f32> = candidates.iter().map(|c| c.score.exp()).collect();
+        candidates
+            .iter()
+            .enumerate()
+            .map(|(i, candidate)| {
+                let alignment = forced_align(logprobs, &self.symbols.labels(&candidate.text));
+                let features = ConfidenceFeatures {
+                    score: candidate.score,
+                    margin: shares[i] - shares.get(i + 1).copied().unwrap_or(0.0),
+                    mean_posterior: alignment.as_ref().map_or(0.0, Alignment::mean_posterior),
+                    min_char_posterior: alignment
+                        .as_ref()
+                        .map_or(0.0, Alignment::min_char_posterior),
+                    length: candidate.text.trim().chars().count(),
+                };
+                (features, alignment)
+            })
+            .collect()
     }
 
     /// Decodes network output: beam search with the language pack when there is one and

@@ -81,7 +81,7 @@ static void test_version(void) {
     CHECK(strcmp(inkjot_status_name(INKJOT_STATUS_INVALID_UTF8), "INKJOT_STATUS_INVALID_UTF8") == 0);
     CHECK(strcmp(inkjot_status_name(12345), "INKJOT_STATUS_UNKNOWN") == 0);
     InkjotOptions o = inkjot_options_default();
-    CHECK(o.nbest == 5 && o.pre_context == NULL && o.writing_area_height == 0.0 && o.use_lm);
+    CHECK(o.nbest == 5 && o.pre_context == NULL && o.writing_area_height == 0.0 && o.use_lm && !o.segments);
 }
 
 static void test_null_pointers(const InkjotRecognizer *r) {
@@ -295,12 +295,70 @@ static Copy stream_with(InkjotSession *s, const InkText *ink, const InkjotOption
     return res ? take(res) : empty;
 }
 
+/* Segments and confidences: the characters' texts concatenate to the candidate, every range lies
+ * in the ink, every box inside the ink's box; without the option there are none. */
+static void test_segments(const InkjotRecognizer *r, const InkTextFile *file) {
+    InkjotOptions o = inkjot_options_default();
+    o.segments = true;
+    for (size_t i = 0; i < file->count; i++) {
+        const InkText *ink = &file->inks[i];
+        double x0 = INFINITY, y0 = INFINITY, x1 = -INFINITY, y1 = -INFINITY;
+        for (size_t k = 0; k < ink->point_count; k++) {
+            x0 = fmin(x0, ink->points[k].x);
+            x1 = fmax(x1, ink->points[k].x);
+            y0 = fmin(y0, ink->points[k].y);
+            y1 = fmax(y1, ink->points[k].y);
+        }
+        InkjotResults *res = NULL;
+        CHECK_STATUS(inkjot_recognize(r, ink->points, ink->lengths, ink->stroke_count, &o, &res), INKJOT_STATUS_OK);
+        if (!res) continue;
+        size_t count = inkjot_results_count(res);
+        for (size_t c = 0; c < count; c++) {
+            float conf = inkjot_results_confidence(res, c);
+            CHECK(conf >= 0.0f && conf <= 1.0f);
+            const char *text = inkjot_results_text(res, c);
+            size_t n = inkjot_results_segment_count(res, c);
+            CHECK(n >= strlen(text)); /* ASCII texts: one segment per character, then words */
+            char joined[1024] = "";
+            for (size_t k = 0; k < n; k++) {
+                InkjotSegment seg;
+                CHECK_STATUS(inkjot_results_segment(res, c, k, &seg), INKJOT_STATUS_OK);
+                if (seg.kind == INKJOT_SEGMENT_KIND_CHAR && strlen(joined) + strlen(seg.text) < sizeof joined)
+                    strcat(joined, seg.text);
+                CHECK((seg.ranges == NULL) == (seg.range_count == 0));
+                CHECK(seg.has_box == (seg.range_count > 0));
+                for (size_t j = 0; j < seg.range_count; j++) {
+                    const InkjotPointRange *p = &seg.ranges[j];
+                    CHECK(p->stroke < ink->stroke_count);
+                    CHECK(p->first <= p->last && p->last < ink->lengths[p->stroke]);
+                }
+                if (seg.has_box)
+                    CHECK(seg.box[0] >= x0 && seg.box[1] >= y0 && seg.box[2] <= x1 && seg.box[3] <= y1 &&
+                          seg.box[0] <= seg.box[2] && seg.box[1] <= seg.box[3]);
+            }
+            CHECK(strcmp(joined, text) == 0);
+            InkjotSegment seg;
+            CHECK_STATUS(inkjot_results_segment(res, c, n, &seg), INKJOT_STATUS_INVALID_ARGUMENT);
+            CHECK_STATUS(inkjot_results_segment(res, c, 0, NULL), INKJOT_STATUS_NULL_POINTER);
+        }
+        CHECK(inkjot_results_segment_count(res, count) == 0);
+        CHECK(isnan(inkjot_results_confidence(res, count)));
+        inkjot_results_free(res);
+        o.segments = false;
+        CHECK_STATUS(inkjot_recognize(r, ink->points, ink->lengths, ink->stroke_count, &o, &res), INKJOT_STATUS_OK);
+        if (res) CHECK(inkjot_results_segment_count(res, 0) == 0);
+        inkjot_results_free(res);
+        o.segments = true;
+    }
+}
+
 static void test_language_pack(const char *dir, const InkjotRecognizer *plain, const InkTextFile *file) {
     InkjotRecognizer *r = NULL;
     CHECK_STATUS(inkjot_recognizer_new_from_path(dir, "xx", &r), INKJOT_STATUS_IO);
     CHECK(strstr(inkjot_last_error_message(), "xx/lm.fst") != NULL); /* names the missing file */
     CHECK_STATUS(inkjot_recognizer_new_from_path(dir, "en", &r), INKJOT_STATUS_OK);
     if (!r) return;
+    test_segments(r, file);
     InkjotOptions lm = inkjot_options_default();
     lm.nbest = 3;
     lm.pre_context = "see you ";
@@ -351,6 +409,7 @@ int main(int argc, char **argv) {
     test_bad_input(r, &file.inks[0]);
     test_recognize(argv[1], r, &file);
     test_session(r, &file);
+    test_segments(r, &file);
     test_session_outlives_recognizer(argv[1], &file.inks[1]);
     if (argc == 4) test_language_pack(argv[3], r, &file);
     inkjot_recognizer_free(r);

@@ -39,6 +39,7 @@ fuzz_target!(|data: &[u8]| {
             .map_or(WritingArea::Auto, WritingArea::Height),
         pre_context,
         use_lm: flags & 2 == 2,
+        segments: flags & 4 == 4,
     };
     match recognizer.recognize(&ink, &options) {
         Ok(result) => {

@@ -360,10 +360,7 @@ fn to_candidates(hypotheses: Vec<Hypothesis>) -> Vec<Candidate> {
         .fold(f32::NEG_INFINITY, |acc, h| log_add(acc, relative(h.score)));
     hypotheses
         .into_iter()
-        .map(|h| Candidate {
-            score: relative(h.score) - norm,
-            text: h.text,
-        })
+        .map(|h| Candidate::new(h.text, relative(h.score) - norm))
         .collect()
 }
 

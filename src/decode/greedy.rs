@@ -42,5 +42,5 @@ pub fn greedy(logprobs: &LogProbs, alphabet: &[String]) -> Candidate {
         }
         previous = best;
     }
-    Candidate { text, score }
+    Candidate::new(text, score)
 }

@@ -11,9 +11,13 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::beam::{BeamConfig, BeamDecoder};
+use super::confidence::ConfidenceMaps;
 use super::lm::{CharLm, LmFormat};
 use crate::checksum::{self, CHECKSUM_KEY, ChecksumError};
 use crate::error::{Error, Result};
+
+/// The member of `decoder.json` holding the confidence maps.
+const CONFIDENCE_KEY: &str = "confidence";
 
 /// Largest `decoder.json` read.
 const MAX_CONFIG_BYTES: u64 = 1 << 16;
@@ -36,6 +40,9 @@ pub struct LanguagePack {
     pub lm: Arc<CharLm>,
     /// Beam width, LM weight and insertion bonus for this LM.
     pub config: BeamConfig,
+    /// Confidence calibration for this LM and the model it was tuned with (`decoder.json`'s
+    /// `confidence`; none: raw confidences).
+    pub confidence: ConfidenceMaps,
 }
 
 impl LanguagePack {
@@ -81,11 +88,13 @@ impl LanguagePack {
         // file that vouches for the pair.
         let lm_name = lm_path.file_name().and_then(|n| n.to_str());
         let lm_name = lm_name.unwrap_or(Self::LM_FILE);
-        let config = parse_config(&lm, lm_name, &text).map_err(|e| e.in_file(&path))?;
+        let (config, confidence) =
+            parse_config(&lm, lm_name, &text).map_err(|e| e.in_file(&path))?;
         let lm = CharLm::from_bytes(&lm).map_err(|e| e.in_file(&lm_path))?;
         Ok(LanguagePack {
             lm: Arc::new(lm),
             config,
+            confidence,
         })
     }
 
@@ -93,10 +102,11 @@ impl LanguagePack {
     /// `decoder.json` (apps that ship the pack inside their package).
     /// `decoder_json` must carry the checksum of the pair, as the shipped files do.
     pub fn from_bytes(lm: &[u8], decoder_json: &str) -> Result<Self> {
-        let config = parse_config(lm, LmFormat::of(lm).pack_file(), decoder_json)?;
+        let (config, confidence) = parse_config(lm, LmFormat::of(lm).pack_file(), decoder_json)?;
         Ok(LanguagePack {
             lm: Arc::new(CharLm::from_bytes(lm)?),
             config,
+            confidence,
         })
     }
 
@@ -107,6 +117,7 @@ impl LanguagePack {
         Ok(LanguagePack {
             lm: Arc::new(CharLm::from_bytes(lm)?),
             config: BeamConfig::default(),
+            confidence: ConfidenceMaps::default(),
         })
     }
 
@@ -116,9 +127,9 @@ impl LanguagePack {
     }
 }
 
-/// Reads and checks `decoder.json` (`text`) for `lm` (the bytes of the file `lm_name`); errors
-/// name `decoder.json`.
-fn parse_config(lm: &[u8], lm_name: &str, text: &str) -> Result<BeamConfig> {
+/// Reads and checks `decoder.json` (`text`) for `lm` (the bytes of the file `lm_name`): the beam
+/// settings and the confidence maps; errors name `decoder.json`.
+fn parse_config(lm: &[u8], lm_name: &str, text: &str) -> Result<(BeamConfig, ConfidenceMaps)> {
     let bad = |reason: String| Error::pack(LanguagePack::CONFIG_FILE, reason);
     let mut value: serde_json::Map<String, serde_json::Value> =
         serde_json::from_str(text).map_err(|e| bad(format!("not a JSON object: {e}")))?;
@@ -134,13 +145,26 @@ fn parse_config(lm: &[u8], lm_name: &str, text: &str) -> Result<BeamConfig> {
         }
         e => bad(e.to_string()),
     })?;
+    let confidence: ConfidenceMaps = match value.remove(CONFIDENCE_KEY) {
+        None => ConfidenceMaps::default(),
+        Some(v) => {
+            serde_json::from_value(v).map_err(|e| bad(format!("`{CONFIDENCE_KEY}`: {e}")))?
+        }
+    };
+    if [confidence.beam, confidence.greedy]
+        .iter()
+        .flatten()
+        .any(|m| !m.is_valid())
+    {
+        return Err(bad(format!("`{CONFIDENCE_KEY}` holds a non-finite number")));
+    }
     let config: BeamConfig =
         serde_json::from_value(serde_json::Value::Object(value)).map_err(|e| bad(e.to_string()))?;
     config.validate().map_err(|e| match e {
         Error::InvalidArgument { argument, reason } => bad(format!("`{argument}` {reason}")),
         other => bad(other.to_string()),
     })?;
-    Ok(config)
+    Ok((config, confidence))
 }
 
 /// Reads at most `cap` bytes of `path`; a longer file is an error naming it.

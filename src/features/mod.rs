@@ -11,6 +11,7 @@ mod augment;
 mod bezier;
 mod dataset;
 mod normalize;
+mod spans;
 mod vector;
 
 pub use augment::{AugmentConfig, SplitMix64, augment};
@@ -19,6 +20,7 @@ pub(crate) use bezier::{StrokeFit, fit_stroke, pen_up_curve};
 pub use dataset::FeatureSet;
 pub(crate) use normalize::Frame;
 pub use normalize::{MIN_HEIGHT_TO_WIDTH, NormPoint, WritingArea, normalize, reference_height};
+pub use spans::{PointRange, curve_spans};
 pub use vector::{
     FEATURE_DIM, FEATURE_NAMES, MAX_RELATIVE_LEG, PAPER_FEATURE_DIM, Y_FEATURE, curve_features,
 };

@@ -44,8 +44,9 @@ pub use recognizer::{
     inkjot_recognizer_new_from_path, recognizer_from_memory, recognizer_from_path,
 };
 pub use results::{
-    InkjotResults, inkjot_results_count, inkjot_results_free, inkjot_results_score,
-    inkjot_results_text,
+    InkjotPointRange, InkjotResults, InkjotSegment, InkjotSegmentKind, inkjot_results_confidence,
+    inkjot_results_count, inkjot_results_free, inkjot_results_score, inkjot_results_segment,
+    inkjot_results_segment_count, inkjot_results_text,
 };
 pub use session::{
     InkjotSession, inkjot_session_add_point, inkjot_session_add_points, inkjot_session_candidates,
@@ -107,6 +108,10 @@ pub struct InkjotOptions {
     /// word per line (any whitespace separates); NULL or empty means none. Borrowed: only read
     /// during the call, which compiles the list (a few microseconds per hundred words).
     pub user_words: *const c_char,
+    /// Fill each candidate's segments (`inkjot_results_segment`): which strokes and points wrote
+    /// each character and word (default false; `inkjot_recognize` only, sessions leave them
+    /// empty).
+    pub segments: bool,
 }
 
 /// The default options: 5 candidates, no pre-context, the ink's own height, the LM on.
@@ -123,6 +128,7 @@ const DEFAULT_OPTIONS: InkjotOptions = InkjotOptions {
     writing_area_height: 0.0,
     use_lm: true,
     user_words: std::ptr::null(),
+    segments: false,
 };
 
 /// The library version ("0.1.0"), NUL-terminated.
@@ -176,13 +182,16 @@ unsafe fn recognize_options(options: *const InkjotOptions) -> Result<RecognizeOp
     let pre_context = unsafe { opt_str(options.pre_context, "options->pre_context") }?;
     // SAFETY: the caller guarantees `user_words` is NULL or a valid NUL-terminated string.
     let user_words = unsafe { opt_str(options.user_words, "options->user_words") }?;
-    checked_options(
-        options.nbest,
-        pre_context.unwrap_or_default(),
-        options.writing_area_height,
-        options.use_lm,
-        user_words.unwrap_or_default(),
-    )
+    Ok(RecognizeOptions {
+        segments: options.segments,
+        ..checked_options(
+            options.nbest,
+            pre_context.unwrap_or_default(),
+            options.writing_area_height,
+            options.use_lm,
+            user_words.unwrap_or_default(),
+        )?
+    })
 }
 
 /// The fields of [`InkjotOptions`] checked (nbest 1 to [`INKJOT_MAX_NBEST`], a valid writing
@@ -203,6 +212,7 @@ pub fn checked_options(
         pre_context: pre_context.to_owned(),
         use_lm,
         user_words: (!user_words.is_empty()).then(|| std::sync::Arc::new(user_words)),
+        segments: false,
     })
 }
 

@@ -84,6 +84,15 @@ const EXPORTS: &[(&str, Call)] = &[
     ("inkjot_results_score", || unsafe {
         inkjot_results_score(null(), 0).is_nan()
     }),
+    ("inkjot_results_confidence", || unsafe {
+        inkjot_results_confidence(null(), 0).is_nan()
+    }),
+    ("inkjot_results_segment_count", || unsafe {
+        inkjot_results_segment_count(null(), 0) == 0
+    }),
+    ("inkjot_results_segment", || {
+        internal(unsafe { inkjot_results_segment(null(), 0, 0, null_mut()) })
+    }),
     ("inkjot_results_free", || {
         unsafe { inkjot_results_free(null_mut()) };
         true

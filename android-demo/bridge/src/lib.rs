@@ -28,6 +28,7 @@ use jni::sys::{jboolean, jdouble, jfloat, jint, jlong, jobjectArray, jstring};
 
 const EXCEPTION: &str = "inkjot/InkjotException";
 const CANDIDATE: &str = "inkjot/Candidate";
+const SEGMENT: &str = "inkjot/Segment";
 
 /// Why a native method failed.
 enum Failure {
@@ -274,13 +275,64 @@ fn candidates<'local>(
     let array = env.new_object_array(n as i32, CANDIDATE, JObject::null())?;
     for (i, c) in recognition.candidates.into_iter().enumerate() {
         let text = env.new_string(c.text)?;
+        let segments = segments(env, &c.segments)?;
         let candidate = env.new_object(
             CANDIDATE,
-            "(Ljava/lang/String;F)V",
-            &[JValue::Object(&text), JValue::Float(c.score)],
+            "(Ljava/lang/String;FF[Linkjot/Segment;)V",
+            &[
+                JValue::Object(&text),
+                JValue::Float(c.score),
+                JValue::Float(c.confidence),
+                JValue::Object(&segments),
+            ],
         )?;
         env.set_object_array_element(&array, i as i32, &candidate)?;
         env.delete_local_ref(candidate)?;
+        env.delete_local_ref(segments)?;
+        env.delete_local_ref(text)?;
+    }
+    Ok(array)
+}
+
+/// A candidate's segments as `inkjot.Segment[]`.
+fn segments<'local>(
+    env: &mut JNIEnv<'local>,
+    segments: &[inkjot::segment::Segment],
+) -> Result<JObjectArray<'local>> {
+    let array = env.new_object_array(segments.len() as i32, SEGMENT, JObject::null())?;
+    for (i, s) in segments.iter().enumerate() {
+        let text = env.new_string(&s.text)?;
+        let flat: Vec<jint> = s
+            .strokes
+            .iter()
+            .flat_map(|r| [r.stroke, r.first, r.last])
+            .map(|v| jint::try_from(v).unwrap_or(jint::MAX))
+            .collect();
+        let ranges = env.new_int_array(flat.len() as i32)?;
+        env.set_int_array_region(&ranges, 0, &flat)?;
+        let bbox = match s.bbox {
+            Some(b) => {
+                let array = env.new_double_array(4)?;
+                env.set_double_array_region(&array, 0, &[b.min_x, b.min_y, b.max_x, b.max_y])?;
+                JObject::from(array)
+            }
+            None => JObject::null(),
+        };
+        let word = s.kind == inkjot::segment::SegmentKind::Word;
+        let segment = env.new_object(
+            SEGMENT,
+            "(Ljava/lang/String;Z[I[D)V",
+            &[
+                JValue::Object(&text),
+                JValue::Bool(u8::from(word)),
+                JValue::Object(&ranges),
+                JValue::Object(&bbox),
+            ],
+        )?;
+        env.set_object_array_element(&array, i as i32, &segment)?;
+        env.delete_local_ref(segment)?;
+        env.delete_local_ref(bbox)?;
+        env.delete_local_ref(ranges)?;
         env.delete_local_ref(text)?;
     }
     Ok(array)
@@ -369,7 +421,7 @@ pub extern "system" fn Java_inkjot_Recognizer_nativeFree<'local>(
 }
 
 /// `static native Candidate[] nativeRecognize(long handle, float[][] x, float[][] y, long[][] t,
-/// int nbest, String preContext, double writingAreaHeight, boolean useLm)`.
+/// int nbest, String preContext, double writingAreaHeight, boolean useLm, boolean segments)`.
 #[unsafe(no_mangle)]
 #[allow(clippy::too_many_arguments)]
 pub extern "system" fn Java_inkjot_Recognizer_nativeRecognize<'local>(
@@ -383,12 +435,16 @@ pub extern "system" fn Java_inkjot_Recognizer_nativeRecognize<'local>(
     pre_context: JString<'local>,
     writing_area_height: jdouble,
     use_lm: jboolean,
+    segments: jboolean,
 ) -> jobjectArray {
     guard(&mut env, null_mut(), |env| {
         // SAFETY: a live recognizer (Java holds the read lock).
         let recognizer = unsafe { recognizer(handle) }?;
         let ink = read_ink(env, &x, &y, &t)?;
-        let options = options(env, nbest, &pre_context, writing_area_height, use_lm)?;
+        let options = RecognizeOptions {
+            segments: segments != 0,
+            ..options(env, nbest, &pre_context, writing_area_height, use_lm)?
+        };
         let recognition = recognizer.recognize(&ink, &options)?;
         Ok(candidates(env, recognition)?.into_raw())
     })

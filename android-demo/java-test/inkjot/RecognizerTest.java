@@ -101,7 +101,7 @@ public final class RecognizerTest {
     }
 
     static void testVersion() {
-        check(Recognizer.abiVersion() == 1, "abi version");
+        check(Recognizer.abiVersion() == 2, "abi version");
         check(!Recognizer.version().isEmpty(), "version");
     }
 
@@ -117,6 +117,29 @@ public final class RecognizerTest {
                 check(same(ca, a.recognize(ink.xs(), ink.ys(), ink.ts(), new Options().nbest(3)), 0f),
                         ink.id + ": deterministic");
                 System.out.println("  " + ink.id + "\t" + ink.label + "\t" + Arrays.toString(ca));
+            }
+            // Segments: the characters spell the candidate, every range and box lies in the ink.
+            for (Ink ink : inks) {
+                Candidate[] cs = a.recognize(ink.xs(), ink.ys(), ink.ts(), new Options().nbest(3).segments(true));
+                for (Candidate c : cs) {
+                    check(c.confidence >= 0f && c.confidence <= 1f, ink.id + ": confidence in [0, 1]");
+                    StringBuilder chars = new StringBuilder();
+                    for (Segment s : c.segments) {
+                        if (!s.word) chars.append(s.text);
+                        check(s.ranges.length % 3 == 0 && (s.box == null) == (s.ranges.length == 0),
+                                ink.id + ": ranges and box");
+                        for (int k = 0; k < s.ranges.length; k += 3) {
+                            int stroke = s.ranges[k];
+                            check(stroke < ink.x.size() && s.ranges[k + 1] <= s.ranges[k + 2]
+                                    && s.ranges[k + 2] < ink.xs()[stroke].length, ink.id + ": range in the ink");
+                        }
+                        if (s.box != null) check(s.box[0] <= s.box[2] && s.box[1] <= s.box[3]
+                                && s.box[3] <= ink.maxY(), ink.id + ": box");
+                    }
+                    check(chars.toString().equals(c.text), ink.id + ": segments spell \"" + c.text + "\"");
+                }
+                Candidate[] none = a.recognize(ink.xs(), ink.ys(), ink.ts(), new Options().nbest(1));
+                check(none[0].segments.length == 0, ink.id + ": no segments unless asked");
             }
             // Time may be left out.
             Ink first = inks.get(0);

@@ -13,6 +13,11 @@ public final class Options {
     public double writingAreaHeight = 0.0;
     /** Decode with the language model when the recognizer has one. */
     public boolean useLm = true;
+    /**
+     * Fill each candidate's {@link Candidate#segments} (batch recognition only; sessions leave them
+     * empty).
+     */
+    public boolean segments = false;
 
     /** Sets {@link #nbest}; returns this. */
     public Options nbest(int n) {
@@ -29,6 +34,12 @@ public final class Options {
     /** Sets {@link #writingAreaHeight}; returns this. */
     public Options writingAreaHeight(double height) {
         this.writingAreaHeight = height;
+        return this;
+    }
+
+    /** Sets {@link #segments}; returns this. */
+    public Options segments(boolean on) {
+        this.segments = on;
         return this;
     }
 

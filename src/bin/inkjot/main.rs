@@ -81,6 +81,13 @@ enum Command {
         /// Ink file (JSONL, .jsonl.gz or InkML); `-` or nothing for standard input.
         #[arg(default_value = "-")]
         input: PathBuf,
+        /// Add each candidate's segments: the strokes, point ranges and box of every character
+        /// and word.
+        #[arg(long)]
+        segments: bool,
+        /// Add each candidate's confidence features (what `scripts/fit_confidence.py` fits).
+        #[arg(long, hide = true)]
+        confidence_features: bool,
         #[command(flatten)]
         recognizer: RecognizerArgs,
     },
@@ -157,6 +164,9 @@ impl RecognizerArgs {
                 pack.config = override_config(&pack.config, json).context("--decoder")?;
             }
             recognizer = recognizer.with_language_pack(&pack)?;
+        } else if let Ok(pack) = models.language_pack_or_dir(&self.lang) {
+            // Greedy decoding ignores the LM but uses the pack's confidence map when there is one.
+            recognizer = recognizer.with_language_pack(&pack)?;
         }
         let features = FeatureArgs {
             writing_height: self.writing_height,
@@ -178,6 +188,7 @@ impl RecognizerArgs {
                 }
                 None => None,
             },
+            segments: false,
         };
         Ok((recognizer, options))
     }
@@ -255,7 +266,12 @@ fn main() {
             max_inks,
             features,
         } => cmd_featurize(&inputs, &out, augment, seed, max_inks, features),
-        Command::Recognize { input, recognizer } => cmd_recognize(&input, &recognizer),
+        Command::Recognize {
+            input,
+            segments,
+            confidence_features,
+            recognizer,
+        } => cmd_recognize(&input, segments, confidence_features, &recognizer),
         Command::Eval(args) => eval::run(&args),
         Command::Lm { command } => cmd_lm(command),
         Command::Replay(args) => replay::run(&args),
@@ -485,8 +501,14 @@ fn cmd_featurize(
     Ok(())
 }
 
-fn cmd_recognize(input: &Path, args: &RecognizerArgs) -> anyhow::Result<()> {
-    let (recognizer, options) = args.load()?;
+fn cmd_recognize(
+    input: &Path,
+    segments: bool,
+    confidence_features: bool,
+    args: &RecognizerArgs,
+) -> anyhow::Result<()> {
+    let (recognizer, mut options) = args.load()?;
+    options.segments = segments;
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     for (index, record) in open(input)?.enumerate() {
@@ -494,6 +516,17 @@ fn cmd_recognize(input: &Path, args: &RecognizerArgs) -> anyhow::Result<()> {
         // field no ink id can collide with.
         let line = match record {
             Ok(r) => match recognizer.recognize(&r.ink, &options) {
+                Ok(result) if confidence_features => {
+                    let logprobs = recognizer.log_probs(&r.ink, options.writing_area);
+                    let features = recognizer.confidence_features(&result.candidates, &logprobs);
+                    let mut candidates = serde_json::to_value(&result.candidates)?;
+                    if let Some(list) = candidates.as_array_mut() {
+                        for (c, f) in list.iter_mut().zip(&features) {
+                            c["features"] = serde_json::json!(f.values());
+                        }
+                    }
+                    serde_json::json!({ "id": r.id, "candidates": candidates })
+                }
                 Ok(result) => serde_json::json!({ "id": r.id, "candidates": result.candidates }),
                 Err(e) => serde_json::json!({ "id": r.id, "error": e.to_string() }),
             },

@@ -619,6 +619,7 @@ fn recognize(app: &App, body: &[u8]) -> Response {
             Ok(words) => Some(Arc::new(words)),
             Err(e) => return Response::error(400, &e.to_string()),
         },
+        segments: false,
     };
     let begin = Instant::now();
     match recognizer.recognize(&ink, &options) {
