@@ -102,6 +102,10 @@ typedef struct {
   double writing_area_height;
   // Decode with the language model when the recognizer has one (default true).
   bool use_lm;
+  // Words the decoder favours (contacts, a personal dictionary), NUL-terminated UTF-8, one
+  // word per line (any whitespace separates); NULL or empty means none. Borrowed: only read
+  // during the call, which compiles the list (a few microseconds per hundred words).
+  const char *user_words;
   // Fill each candidate's segments (`inkjot_results_segment`): which strokes and points wrote
   // each character and word (default false; `inkjot_recognize` only, sessions leave them
   // empty).
