@@ -174,6 +174,22 @@ pub const LANGUAGES: &[(&str, &str)] = &[
 /// Symbols beyond ASCII that keyboards of these languages need.
 pub const SYMBOLS: &str = "€£¥°§«»„“”‘’¿¡–…·";
 
+/// The ASCII character each symbol of [`SYMBOLS`] looks most like (in the same order).
+const SYMBOL_BASES: &str = "CLYoS<>,\"\"''?!-..";
+
+/// The ASCII character `c` is drawn from or looks most like (`é` → `e`, `æ` → `a`, `ß` → `s`,
+/// `€` → `C`), e.g. to initialise a new output row from an old one; `None` for ASCII and unknown
+/// characters.
+pub fn base_of(c: char) -> Option<char> {
+    if let Some(i) = SYMBOLS.chars().position(|s| s == c) {
+        return SYMBOL_BASES.chars().nth(i);
+    }
+    Some(match make(c)? {
+        Make::Marked(b, _) | Make::Dotless(b) | Make::Ligature(b, _) => b,
+        Make::SharpS => 's',
+    })
+}
+
 /// How `letter` (lower or upper case) is made, or `None` for ASCII and unknown characters.
 /// Upper-case forms are made from the upper-case base; `İ` is a dotted capital I.
 pub fn make(letter: char) -> Option<Make> {
@@ -272,6 +288,18 @@ mod tests {
             })
             .collect();
         assert_eq!(used.len(), Mark::ALL.len());
+    }
+
+    #[test]
+    fn every_entry_beyond_ascii_has_an_ascii_base() {
+        assert_eq!(SYMBOLS.chars().count(), SYMBOL_BASES.chars().count());
+        for s in &model_alphabet()[96..] {
+            let c = s.chars().next().unwrap();
+            assert!(base_of(c).is_some_and(|b| b.is_ascii_graphic()), "{c}");
+        }
+        assert_eq!(base_of('Ő'), Some('O'));
+        assert_eq!(base_of('€'), Some('C'));
+        assert_eq!(base_of('a'), None);
     }
 
     #[test]

@@ -61,6 +61,7 @@ pub mod models;
 pub mod recognizer;
 pub mod render;
 pub mod session;
+pub mod synth;
 
 pub use decode::{Candidate, LanguagePack};
 pub use error::{Error, InkError, Result};
