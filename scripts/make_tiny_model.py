@@ -9,7 +9,12 @@ weights. Needs numpy and safetensors. The file is serialized here with a sorted 
 safetensors writer orders metadata at random), so the output is byte-for-byte reproducible; it is
 read back with safetensors as a check, then sealed with its checksum (scripts/seal.py).
 
-Usage: python3 scripts/make_tiny_model.py [OUTPUT]
+With `--latin` it writes tests/fixtures/tiny-model-latin.safetensors instead: the same network
+over an alphabet of accented letters and symbols (blank, a, ü, ß, ł, €, ș, «, é) whose output
+layer ignores its input and always favours the last symbol, `é`; tests use it to follow a
+non-ASCII symbol through the decoder, the C ABI and the CLI's JSON.
+
+Usage: python3 scripts/make_tiny_model.py [--latin] [OUTPUT]
 """
 
 import json
@@ -52,13 +57,15 @@ def write_safetensors(path: Path, tensors: dict, metadata: dict) -> None:
 
 
 def main() -> None:
-    out = (
-        Path(sys.argv[1])
-        if len(sys.argv) > 1
-        else (Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "tiny-model.safetensors")
-    )
+    args = [a for a in sys.argv[1:] if a != "--latin"]
+    latin = "--latin" in sys.argv[1:]
+    name = "tiny-model-latin.safetensors" if latin else "tiny-model.safetensors"
+    out = Path(args[0]) if args else (Path(__file__).resolve().parent.parent / "tests" / "fixtures" / name)
     rng = np.random.default_rng(20240605)
-    alphabet = [""] + list(" " + string.digits + string.ascii_lowercase + string.ascii_uppercase)
+    if latin:
+        alphabet = ["", "a", "ü", "ß", "ł", "€", "ș", "«", "é"]
+    else:
+        alphabet = [""] + list(" " + string.digits + string.ascii_lowercase + string.ascii_uppercase)
     tensors = {}
     d_in = INPUT_DIM
     for layer in range(LAYERS):
@@ -72,6 +79,11 @@ def main() -> None:
     tensors["out.weight"] = (rng.standard_normal((len(alphabet), 2 * HIDDEN)) * 1.5).astype(np.float32)
     bias = (rng.standard_normal(len(alphabet)) * 0.5).astype(np.float32)
     bias[0] = 1.0  # some blanks, so that outputs are not one symbol per curve
+    if latin:
+        tensors["out.weight"][:] = 0.0
+        bias[:] = -4.0
+        bias[0] = 0.0
+        bias[-1] = 4.0  # always "é"
     tensors["out.bias"] = bias
     metadata = {
         "format": "inkjot-model",
@@ -83,7 +95,8 @@ def main() -> None:
         "feature_mean": json.dumps([0.0] * INPUT_DIM),
         "feature_std": json.dumps([1.0] * INPUT_DIM),
         "quantization": "none",
-        "description": "tiny random test model (scripts/make_tiny_model.py), not trained",
+        "description": "tiny random test model (scripts/make_tiny_model.py"
+        + (" --latin), always reads é" if latin else "), not trained"),
     }
     out.parent.mkdir(parents=True, exist_ok=True)
     write_safetensors(out, tensors, metadata)

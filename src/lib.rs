@@ -47,6 +47,7 @@
 // `unsafe` only in the C ABI (`ffi`) and the SIMD kernels (`model::kernels`), each with an allow.
 #![deny(unsafe_code)]
 
+pub mod alphabet;
 pub mod checksum;
 pub mod decode;
 pub mod error;
@@ -61,6 +62,7 @@ pub mod recognizer;
 pub mod render;
 pub mod segment;
 pub mod session;
+pub mod synth;
 
 pub use decode::{Candidate, LanguagePack};
 pub use error::{Error, InkError, Result};

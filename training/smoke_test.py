@@ -265,6 +265,34 @@ def main():
             )
         check(gerr < 1e-5, f"golden logprobs match the NumPy reference (max diff {gerr:.1e})")
 
+        # widen.py: the exported model over a larger alphabet, then a run starting from it
+        alpha_path, bases_path = os.path.join(work, "alphabet.json"), os.path.join(work, "bases.json")
+        with open(alpha_path, "w", encoding="utf-8") as f:
+            json.dump(list(alpha) + ["é", "€"], f)
+        with open(bases_path, "w", encoding="utf-8") as f:
+            json.dump({"é": "e", "€": "C"}, f)
+        wide = os.path.join(work, "widened.pt")
+        widen_args = ["--alphabet", alpha_path, "--bases", bases_path, "--features", tr, "--out", wide]
+        run("widen.py", "--model", f32, *widen_args)
+        out_d = run(
+            *common,
+            "--run-dir",
+            os.path.join(work, "runD"),
+            "--max-steps",
+            "5",
+            "--init-from",
+            wide,
+            "--export-dir",
+            models,
+            "--name",
+            "smoke-wide",
+        )
+        _, md_wide = check_model_file(os.path.join(models, "smoke-wide-int8.safetensors"), "int8-per-channel", names)
+        check(
+            "exported" in out_d and json.loads(md_wide["alphabet"]) == list(alpha) + ["é", "€"],
+            "widen.py + --init-from: trained and exported over the widened alphabet",
+        )
+
         out = run("eval.py", "--model", i8, "--data", va, "--examples", "2")
         check("CER" in out, "eval.py runs on the int8 model")
     finally:

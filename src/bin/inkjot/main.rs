@@ -4,6 +4,7 @@ mod eval;
 mod models;
 mod replay;
 mod serve;
+mod synth;
 
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -103,6 +104,14 @@ enum Command {
     Replay(replay::ReplayArgs),
     /// Serve a local web page to write on, recognized as you write.
     Serve(serve::ServeArgs),
+    /// Write synthetic training ink (accents, other languages, lines, symbols) from real ink.
+    Synth(synth::SynthArgs),
+    /// Print the multilingual model alphabet as a JSON list (index 0 = the CTC blank).
+    Alphabet {
+        /// Print each symbol beyond ASCII with the ASCII character it is drawn from instead.
+        #[arg(long)]
+        bases: bool,
+    },
 }
 
 #[derive(Args, Clone)]
@@ -276,6 +285,8 @@ fn main() {
         Command::Lm { command } => cmd_lm(command),
         Command::Replay(args) => replay::run(&args),
         Command::Serve(args) => serve::run(&args),
+        Command::Synth(args) => synth::run(&args),
+        Command::Alphabet { bases } => synth::print_alphabet(bases),
     };
     if let Err(e) = result {
         eprintln!("inkjot: {e:#}");
