@@ -12,8 +12,11 @@
 //! The inner loops come from a table chosen once at run time ([`kernels`]), one file per
 //! instruction set: `portable.rs` (independent accumulators over fixed-size chunks, which
 //! compilers vectorize for the baseline target), overlaid by `x86.rs` (AVX2/FMA, on x86-64
-//! processors that have them) and `aarch64.rs` (the place for NEON versions; none yet, so ARM
-//! runs the portable ones). Every fast kernel is tested against the portable one.
+//! processors that have them) or `aarch64.rs` (NEON, with `sdot` on processors with `dotprod`).
+//! Every fast kernel is tested against the portable one. The AVX2 and NEON f32 kernels share one
+//! accumulation order (8 lanes, fused multiply-add, the same reduction), so they give the same
+//! bits; int8 dot products are exact everywhere. 32-bit ARM and x86-64 without AVX2 run the
+//! portable kernels, whose f32 sums are ordered differently (within the tests' tolerance).
 
 #[cfg(target_arch = "aarch64")]
 mod aarch64;
@@ -264,7 +267,61 @@ mod tests {
         assert_eq!(q[..2], [0, 127]);
     }
 
+    /// The f32 dot products in the order the AVX2 and NEON kernels use: 8 lanes of fused
+    /// multiply-adds, pairwise reduction, then the unfused scalar tail.
+    fn fma8_dot4(w: &[f32], x: &[f32]) -> [f32; BLOCK] {
+        let n = w.len();
+        let body = n / 8 * 8;
+        std::array::from_fn(|j| {
+            let xj = &x[j * n..(j + 1) * n];
+            let mut lane = [0.0f32; 8];
+            for (cw, cx) in w[..body].chunks_exact(8).zip(xj[..body].chunks_exact(8)) {
+                for i in 0..8 {
+                    lane[i] = cw[i].mul_add(cx[i], lane[i]);
+                }
+            }
+            let l = lane;
+            (((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7])))
+                + w[body..]
+                    .iter()
+                    .zip(&xj[body..])
+                    .map(|(a, b)| a * b)
+                    .sum::<f32>()
+        })
+    }
+
+    #[test]
+    fn the_expected_kernels_are_selected() {
+        // CI runs the tests under emulated processors with and without a feature and names the
+        // table each must pick, so a detection mistake cannot silently test the wrong kernels.
+        if let Ok(want) = std::env::var("INKJOT_EXPECT_KERNELS") {
+            assert_eq!(kernels().name, want);
+        }
+    }
+
     proptest! {
+        #[test]
+        fn simd_f32_kernels_give_the_same_bits_on_every_architecture(
+            rows in 0usize..4,
+            cols in 0usize..70,
+            v in prop::collection::vec(-10.0f32..10.0, 1..400),
+        ) {
+            let k = kernels();
+            // AVX2 and NEON: one order of operations, so bit-equal results (the portable kernels
+            // sum 16 lanes without fusing and may differ in the last bits).
+            if k.name != PORTABLE.name {
+                let mut it = v.iter().copied().cycle();
+                let w: Vec<f32> = it.by_ref().take(rows * cols).collect();
+                let x: Vec<f32> = it.take(BLOCK * cols).collect();
+                let mut got = vec![[0.0; BLOCK]; rows];
+                (k.block_f32)(&w, &x, &mut got);
+                for (r, g) in got.iter().enumerate() {
+                    let want = fma8_dot4(&w[r * cols..(r + 1) * cols], &x);
+                    prop_assert_eq!(g.map(f32::to_bits), want.map(f32::to_bits), "{}", k.name);
+                }
+            }
+        }
+
         #[test]
         fn dot4_f32_matches_naive(v in prop::collection::vec(-10.0f32..10.0, 0..500)) {
             let (w, x) = split_block(&v);
