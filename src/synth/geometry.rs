@@ -50,6 +50,9 @@ pub fn shift_time(strokes: &mut [Vec<Point>], dt: f64) {
     }
 }
 
+/// Most samples of one sub-movement of [`trajectory`].
+const MAX_STEPS: usize = 400;
+
 /// A minimum-jerk pen movement along the polyline `path` (ink units), starting at time `t0`,
 /// sampled every `dt` ms: each run between sharp corners (> 60°) is one sub-movement whose
 /// speed rises and falls smoothly, lasting `base_ms + ms_per_unit·length^0.6`.
@@ -79,7 +82,8 @@ pub fn trajectory(path: &[(f64, f64)], t0: f64, dt: f64, unit: f64) -> Vec<Point
             .collect();
         let total: f64 = lengths.iter().sum();
         let duration = 40.0 + 160.0 * (total / unit.max(1e-9)).powf(0.6);
-        let steps = ((duration / dt).round() as usize).max(1);
+        // At most MAX_STEPS samples per movement, whatever the (input-derived) unit and rate.
+        let steps = ((duration / dt).round() as usize).clamp(1, MAX_STEPS);
         let first = if out.is_empty() { 0 } else { 1 };
         for k in first..=steps {
             let tau = k as f64 / steps as f64;

@@ -216,6 +216,9 @@ impl<'a> Synthesizer<'a> {
             let (top, bottom) = letters::extent(first);
             b.height() / (top - bottom)
         };
+        if !(unit.is_finite() && unit > 0.0) {
+            return None;
+        }
         let mut w = WordBuilder::new(self.ink(src).strokes().as_slice(), unit);
         w.sources.push(self.ink(src).id.clone());
         w.letter(self, &writer, letter, rng, true)?;
@@ -252,6 +255,9 @@ impl<'a> Synthesizer<'a> {
         let b = bbox(&strokes);
         let (top, bottom) = letters::text_extent(&src.label);
         let unit = b.height() / (top - bottom);
+        if !(unit.is_finite() && unit > 0.0) {
+            return None;
+        }
         let slant = rng.normal() * 0.1;
         let dt = sample_interval(&strokes);
         let ranges = letters::letter_ranges(&src.label, b.min_x, b.max_x);
