@@ -95,8 +95,9 @@ pub struct CharLm {
     pub(super) arc_symbol: Vec<u32>,
     pub(super) arc_cost: Vec<f32>,
     pub(super) arc_next: Vec<u32>,
-    /// When the model has at most 128 symbols: per state, bit `y` set when it has an arc for
-    /// symbol `y`, so a lookup is a bit test and a popcount instead of a binary search.
+    /// Per state, bit `y` set when it has an arc for symbol `y` (symbols below 128 only, which
+    /// hold the printable ASCII), so such a lookup is a bit test and a popcount instead of a
+    /// binary search.
     pub(super) arc_mask: Vec<u128>,
     pub(super) backoff_state: Vec<u32>,
     pub(super) backoff_cost: Vec<f32>,
@@ -325,16 +326,17 @@ impl CharLm {
             order: 1,
             labels,
         };
-        if lm.labels.len() <= 128 {
-            lm.arc_mask = (0..states)
-                .map(|s| {
-                    let arcs = lm.arc_first[s] as usize..lm.arc_first[s + 1] as usize;
-                    lm.arc_symbol[arcs]
-                        .iter()
-                        .fold(0u128, |m, &y| m | 1u128 << y)
-                })
-                .collect();
-        }
+        // Arcs are sorted by symbol, so the arcs of symbols below 128 come first and the
+        // popcount below a symbol's bit is its arc's index; larger symbols binary-search.
+        lm.arc_mask = (0..states)
+            .map(|s| {
+                let arcs = lm.arc_first[s] as usize..lm.arc_first[s + 1] as usize;
+                lm.arc_symbol[arcs]
+                    .iter()
+                    .filter(|&&y| y < 128)
+                    .fold(0u128, |m, &y| m | 1u128 << y)
+            })
+            .collect();
         lm.order = 1 + lm.backoff_depths()?;
         lm.build_dense_rows();
         Ok(lm)
