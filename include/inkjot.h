@@ -103,8 +103,7 @@ typedef struct {
   // Decode with the language model when the recognizer has one (default true).
   bool use_lm;
   // Fill each candidate's segments (`inkjot_results_segment`): which strokes and points wrote
-  // each character and word (default false; `inkjot_recognize` only, sessions leave them
-  // empty).
+  // each character and word (default false).
   bool segments;
 } InkjotOptions;
 

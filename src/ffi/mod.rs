@@ -105,8 +105,7 @@ pub struct InkjotOptions {
     /// Decode with the language model when the recognizer has one (default true).
     pub use_lm: bool,
     /// Fill each candidate's segments (`inkjot_results_segment`): which strokes and points wrote
-    /// each character and word (default false; `inkjot_recognize` only, sessions leave them
-    /// empty).
+    /// each character and word (default false).
     pub segments: bool,
 }
 
