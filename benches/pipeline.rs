@@ -81,6 +81,36 @@ fn model(c: &mut Criterion) {
                         .sum::<usize>()
                 })
             });
+            // The same with segments (curve spans, forced alignment, boxes) for all 5 candidates.
+            let segments = inkjot::RecognizeOptions {
+                segments: true,
+                ..options.clone()
+            };
+            group.bench_function(format!("{WORDS}_words_int8_lm_en_segments"), |b| {
+                b.iter(|| {
+                    words
+                        .iter()
+                        .map(|r| with_lm.recognize(&r.ink, &segments).map_or(0, |x| x.curves))
+                        .sum::<usize>()
+                })
+            });
+            // Confidence alone: a forced alignment per candidate (part of every recognition).
+            let decoded: Vec<_> = words
+                .iter()
+                .map(|r| {
+                    let logprobs = with_lm.log_probs(&r.ink, options.writing_area);
+                    let candidates = with_lm.decode(&logprobs, &options).unwrap_or_default();
+                    (logprobs, candidates)
+                })
+                .collect();
+            group.bench_function(format!("{WORDS}_words_confidence_features_lm_en"), |b| {
+                b.iter(|| {
+                    decoded
+                        .iter()
+                        .map(|(l, c)| with_lm.confidence_features(c, l).len())
+                        .sum::<usize>()
+                })
+            });
         }
         Err(e) => eprintln!("no English pack at {} ({e}); skipping", en.display()),
     }

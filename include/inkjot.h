@@ -107,8 +107,7 @@ typedef struct {
   // during the call, which compiles the list (a few microseconds per hundred words).
   const char *user_words;
   // Fill each candidate's segments (`inkjot_results_segment`): which strokes and points wrote
-  // each character and word (default false; `inkjot_recognize` only, sessions leave them
-  // empty).
+  // each character and word (default false).
   bool segments;
 } InkjotOptions;
 

@@ -63,8 +63,7 @@ pub struct RecognizeOptions {
     /// used with the LM only. Shared, so one list serves many calls.
     pub user_words: Option<Arc<UserWords>>,
     /// Fill each candidate's [`Candidate::segments`]: which strokes and points wrote each
-    /// character and word ([`crate::segment`]). Batch recognition only; streaming sessions
-    /// leave them empty.
+    /// character and word ([`crate::segment`]), in batch recognition and streaming sessions.
     pub segments: bool,
 }
 
@@ -208,18 +207,28 @@ impl Recognizer {
         })
     }
 
-    /// Network and decoder on feature rows computed with [`Recognizer::feature_config`] (streaming
-    /// sessions keep the rows of finished strokes and call this). Candidates get their
-    /// confidence; segments need the ink ([`Recognizer::recognize`]).
+    /// Network and decoder on feature rows computed with [`Recognizer::feature_config`].
+    /// Candidates get their confidence; segments need the ink ([`Recognizer::recognize`],
+    /// [`crate::Session::candidates`]).
     pub fn recognize_features(
         &self,
         features: &[[f32; FEATURE_DIM]],
         options: &RecognizeOptions,
     ) -> Result<Recognition> {
+        self.recognize_rows(features, None, options)
+    }
+
+    /// [`Recognizer::recognize_features`] with, for segments, the ink and each row's curve span.
+    pub(crate) fn recognize_rows(
+        &self,
+        features: &[[f32; FEATURE_DIM]],
+        ink: Option<(&Ink, &[Option<PointRange>])>,
+        options: &RecognizeOptions,
+    ) -> Result<Recognition> {
         check_nbest(options.nbest)?;
         let logprobs = self.model.forward(features);
         Ok(Recognition {
-            candidates: self.finish(self.decode(&logprobs, options)?, &logprobs, options, None),
+            candidates: self.finish(self.decode(&logprobs, options)?, &logprobs, options, ink),
             curves: logprobs.frames(),
         })
     }

@@ -26,8 +26,8 @@ use std::sync::Arc;
 
 use crate::error::{Error, Result};
 use crate::features::{
-    FEATURE_DIM, FitConfig, Frame, StrokeFit, WritingArea, Y_FEATURE, curve_features, fit_stroke,
-    pen_up_curve,
+    Curve, FEATURE_DIM, FitConfig, Frame, StrokeFit, WritingArea, Y_FEATURE, curve_features,
+    curve_spans, fit_stroke, pen_up_curve,
 };
 use crate::ink::{BoundingBox, Ink, InkLimits, Point, Stroke};
 use crate::recognizer::{Recognition, RecognizeOptions, Recognizer};
@@ -235,27 +235,33 @@ impl Session {
     /// The feature rows of the ink so far, as batch recognition computes them: cached curves for
     /// finished strokes, a fresh fit of the stroke in progress.
     pub fn features(&mut self) -> Vec<[f32; FEATURE_DIM]> {
+        self.features_and_curves().0
+    }
+
+    /// [`Session::features`] and the curves they were computed from, in the same order.
+    fn features_and_curves(&mut self) -> (Vec<[f32; FEATURE_DIM]>, Vec<Curve>) {
         if self.point_count == 0 {
-            return Vec::new();
+            return (Vec::new(), Vec::new());
         }
         let frame = self.refresh_frame();
         let current = (!self.current.is_empty()).then(|| self.fit_in(&frame, &self.current));
-        let mut rows = Vec::new();
+        let mut curves = Vec::new();
         let mut previous: Option<&StrokeFit> = None;
         for fit in self.finished.iter().map(|f| &f.fit).chain(current.as_ref()) {
             if let Some(previous) = previous {
-                rows.push(curve_features(&pen_up_curve(previous, fit)));
+                curves.push(pen_up_curve(previous, fit));
             }
-            rows.extend(fit.curves.iter().map(curve_features));
+            curves.extend_from_slice(&fit.curves);
             previous = Some(fit);
         }
+        let mut rows: Vec<[f32; FEATURE_DIM]> = curves.iter().map(curve_features).collect();
         // `y` is measured from the bounding box's top, which may have moved since the frame was
         // fixed; batch recognition measures from where it is now.
         let shift = ((frame.origin_y - self.bbox.min_y) * frame.scale) as f32;
         if shift != 0.0 {
             rows.iter_mut().for_each(|row| row[Y_FEATURE] += shift);
         }
-        rows
+        (rows, curves)
     }
 
     /// The candidates for everything written so far, the stroke in progress included; an empty
@@ -273,14 +279,21 @@ impl Session {
             ));
         }
         crate::recognizer::check_nbest(options.nbest)?;
-        let features = self.features();
+        let (features, curves) = self.features_and_curves();
         if features.is_empty() {
             return Ok(Recognition {
                 candidates: Vec::new(),
                 curves: 0,
             });
         }
-        self.recognizer.recognize_features(&features, options)
+        let ink = options.segments.then(|| self.ink()).flatten();
+        let Some(ink) = ink else {
+            return self.recognizer.recognize_features(&features, options);
+        };
+        let lengths: Vec<usize> = ink.strokes().iter().map(|s| s.points.len()).collect();
+        let spans = curve_spans(&lengths, &curves);
+        self.recognizer
+            .recognize_rows(&features, Some((&ink, &spans)), options)
     }
 
     /// The frame for the points so far; when its scale differs from the one finished strokes were

@@ -173,3 +173,39 @@ fn the_pack_map_changes_the_beam_confidences() {
         result.candidates
     );
 }
+
+#[test]
+fn a_session_segments_what_batch_recognition_segments() {
+    let recognizer = std::sync::Arc::new(english());
+    let (mut compared, mut same) = (0, 0);
+    for record in words().iter().take(20) {
+        let height = record.ink.bounding_box().max_y.max(1.0) * 1.5;
+        let area = inkjot::WritingArea::Height(height);
+        let mut session = inkjot::Session::new(
+            std::sync::Arc::clone(&recognizer),
+            inkjot::SessionOptions {
+                writing_area: area,
+                ..inkjot::SessionOptions::default()
+            },
+        )
+        .unwrap();
+        for stroke in record.ink.strokes() {
+            session.add_points(&stroke.points).unwrap();
+            session.end_stroke();
+        }
+        let options = RecognizeOptions {
+            writing_area: area,
+            ..options(true)
+        };
+        let streamed = session.candidates(&options).unwrap();
+        let batch = recognizer.recognize(&record.ink, &options).unwrap();
+        let (s, b) = (&streamed.candidates[0], &batch.candidates[0]);
+        assert!(!s.segments.is_empty(), "{}", record.id);
+        if s.text == b.text {
+            compared += 1;
+            same += usize::from(s.segments == b.segments);
+        }
+    }
+    // Streaming features equal batch ones up to rounding, so the alignments agree.
+    assert!(compared >= 15 && same == compared, "{same} of {compared}");
+}

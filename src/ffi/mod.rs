@@ -109,8 +109,7 @@ pub struct InkjotOptions {
     /// during the call, which compiles the list (a few microseconds per hundred words).
     pub user_words: *const c_char,
     /// Fill each candidate's segments (`inkjot_results_segment`): which strokes and points wrote
-    /// each character and word (default false; `inkjot_recognize` only, sessions leave them
-    /// empty).
+    /// each character and word (default false).
     pub segments: bool,
 }
 

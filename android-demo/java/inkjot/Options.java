@@ -14,8 +14,8 @@ public final class Options {
     /** Decode with the language model when the recognizer has one. */
     public boolean useLm = true;
     /**
-     * Fill each candidate's {@link Candidate#segments} (batch recognition only; sessions leave them
-     * empty).
+     * Fill each candidate's {@link Candidate#segments} ({@link Recognizer#recognize} only; Java
+     * sessions leave them empty).
      */
     public boolean segments = false;
 
