@@ -13,6 +13,11 @@ public final class Options {
     public double writingAreaHeight = 0.0;
     /** Decode with the language model when the recognizer has one. */
     public boolean useLm = true;
+    /**
+     * Words the decoder favours (contacts, a personal dictionary), one per line; null or "" for
+     * none. Used with the language model.
+     */
+    public String userWords = null;
 
     /** Sets {@link #nbest}; returns this. */
     public Options nbest(int n) {
@@ -29,6 +34,12 @@ public final class Options {
     /** Sets {@link #writingAreaHeight}; returns this. */
     public Options writingAreaHeight(double height) {
         this.writingAreaHeight = height;
+        return this;
+    }
+
+    /** Sets {@link #userWords} to these words; returns this. */
+    public Options userWords(String... words) {
+        this.userWords = String.join("\n", words);
         return this;
     }
 

@@ -70,7 +70,8 @@ public final class Recognizer implements AutoCloseable {
         Options o = options != null ? options : new Options();
         lock.readLock().lock();
         try {
-            return nativeRecognize(live(), x, y, t, o.nbest, o.preContext, o.writingAreaHeight, o.useLm);
+            return nativeRecognize(live(), x, y, t, o.nbest, o.preContext, o.writingAreaHeight, o.useLm,
+                    o.userWords);
         } finally {
             lock.readLock().unlock();
         }
@@ -125,5 +126,6 @@ public final class Recognizer implements AutoCloseable {
     private static native void nativeFree(long handle);
 
     private static native Candidate[] nativeRecognize(long handle, float[][] x, float[][] y,
-            long[][] t, int nbest, String preContext, double writingAreaHeight, boolean useLm);
+            long[][] t, int nbest, String preContext, double writingAreaHeight, boolean useLm,
+            String userWords);
 }
