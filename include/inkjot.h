@@ -35,7 +35,7 @@
 
 // Version of the C ABI: raised whenever a function signature or a struct layout changes. Compare
 // it with `inkjot_abi_version()` at run time to detect a header/library mismatch.
-#define INKJOT_ABI_VERSION 1
+#define INKJOT_ABI_VERSION 2
 
 // Largest accepted `nbest`.
 #define INKJOT_MAX_NBEST 100
@@ -94,6 +94,10 @@ typedef struct {
   double writing_area_height;
   // Decode with the language model when the recognizer has one (default true).
   bool use_lm;
+  // Words the decoder favours (contacts, a personal dictionary), NUL-terminated UTF-8, one
+  // word per line (any whitespace separates); NULL or empty means none. Borrowed: only read
+  // during the call, which compiles the list (a few microseconds per hundred words).
+  const char *user_words;
 } InkjotOptions;
 
 // One sampled pen position: x to the right, y downward (any device unit), t in milliseconds.
