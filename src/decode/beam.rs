@@ -13,7 +13,13 @@
 //! ```
 //!
 //! survive (without an LM, or with `lm_weight` 0, the score is `ln P_ctc` alone, no bonus
-//! either). Only symbols with `ln p ≥ symbol_threshold` in a frame, at most
+//! either). Refinements, each a [`BeamConfig`] field: each symbol's LM, bonus and case terms are
+//! scaled by the confidence of the frame it was read in (`confident_prob`); characters the LM
+//! does not know end its word (`unknown_log_prob`); a single symbol without pre-context is not
+//! scored as a word (`lone_symbol_log_prob`); with a lowercase LM, mixed case and a capital first
+//! letter cost `case_penalty` and `capital_penalty`; user words ([`UserWords`]) earn credit; the
+//! best-path (greedy) text is never pruned; and `max_ctc_loss` keeps the LM from picking a text
+//! the ink supports much less than the best one. Only symbols with `ln p ≥ symbol_threshold` in a frame, at most
 //! `max_symbols_per_frame` of them, are tried; a new node whose score cannot reach the beam is
 //! not created, and LM lookups happen once per node. Non-finite log-probabilities (NaN, ±∞) read
 //! as impossible; when nothing is possible the result is empty.
@@ -199,8 +205,8 @@ pub struct Hypothesis {
     pub lm: f32,
     /// Symbols read from the ink.
     pub symbols: usize,
-    /// `ctc + lm_weight · lm + insertion_bonus · symbols` (higher is better); `ctc` alone
-    /// without an LM.
+    /// `ctc + lm_weight · lm + insertion_bonus · symbols` (higher is better) with the
+    /// refinements of the module docs (gates, case, user words); `ctc` alone without an LM.
     pub score: f32,
 }
 
