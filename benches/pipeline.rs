@@ -193,6 +193,27 @@ fn decode(c: &mut Criterion) {
                 .sum::<usize>()
         })
     });
+    // A contact list of 200 names, two of them among the words.
+    let names: Vec<String> = (0..198)
+        .map(|i| format!("name{i}"))
+        .chain(["keyboard".into(), "morning".into()])
+        .collect();
+    let user_words = inkjot::decode::UserWords::new(&names).expect("short words");
+    group.bench_function(
+        format!("beam_lm_en_200_user_words_{}_words", words.len()),
+        |b| {
+            b.iter(|| {
+                matrices
+                    .iter()
+                    .map(|m| {
+                        decoder
+                            .decode_with(m, "", 5, Some(&user_words))
+                            .map_or(0, |c| c.len())
+                    })
+                    .sum::<usize>()
+            })
+        },
+    );
     group.finish();
 }
 

@@ -435,6 +435,22 @@ fn language_packs_from_a_directory_a_file_path_and_memory() {
         for &h in &handles[1..] {
             assert_eq!(recognize_c(h, &record.ink, &with_lm), a, "{}", record.id);
         }
+        // The runner-up as a user word (with a name the LM never saw): its share grows.
+        if let Some((second, before)) = a.get(1).filter(|(t, _)| t.chars().all(char::is_alphabetic))
+        {
+            let words = cstr(&format!("Krzysztofa\n{second}\n"));
+            let mine = InkjotOptions {
+                user_words: words.as_ptr(),
+                ..with_lm
+            };
+            let c = recognize_c(handles[0], &record.ink, &mine);
+            let after = c.iter().find(|(t, _)| t == second).map(|(_, s)| *s);
+            assert!(
+                after.is_some_and(|x| x > *before),
+                "{}: {second} {before} -> {after:?}",
+                record.id
+            );
+        }
         // With the LM switched off, the same greedy result as without a pack.
         assert_eq!(
             recognize_c(handles[0], &record.ink, &without_lm),
@@ -551,6 +567,17 @@ fn bad_lengths_nan_and_bad_options_are_rejected() {
             "{nbest} {height}"
         );
     }
+    // A user word longer than the limit is an invalid argument.
+    let long = cstr(&"a".repeat(inkjot::decode::user_words::MAX_USER_WORD_CHARS + 1));
+    let options = InkjotOptions {
+        user_words: long.as_ptr(),
+        ..inkjot_options_default()
+    };
+    assert_eq!(
+        status_of_recognize(r, &points, &lengths, &options),
+        InvalidArgument
+    );
+    assert!(last_error().contains("user_words"), "{}", last_error());
     // A successful call clears the thread's last error.
     assert_eq!(status_of_recognize(r, &points, &lengths, null()), Ok);
     assert_eq!(last_error(), "");

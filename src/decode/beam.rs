@@ -13,7 +13,13 @@
 //! ```
 //!
 //! survive (without an LM, or with `lm_weight` 0, the score is `ln P_ctc` alone, no bonus
-//! either). Only symbols with `ln p ≥ symbol_threshold` in a frame, at most
+//! either). Refinements, each a [`BeamConfig`] field: each symbol's LM, bonus and case terms are
+//! scaled by the confidence of the frame it was read in (`confident_prob`); characters the LM
+//! does not know end its word (`unknown_log_prob`); a single symbol without pre-context is not
+//! scored as a word (`lone_symbol_log_prob`); with a lowercase LM, mixed case and a capital first
+//! letter cost `case_penalty` and `capital_penalty`; user words ([`UserWords`]) earn credit; the
+//! best-path (greedy) text is never pruned; and `max_ctc_loss` keeps the LM from picking a text
+//! the ink supports much less than the best one. Only symbols with `ln p ≥ symbol_threshold` in a frame, at most
 //! `max_symbols_per_frame` of them, are tried; a new node whose score cannot reach the beam is
 //! not created, and LM lookups happen once per node. Non-finite log-probabilities (NaN, ±∞) read
 //! as impossible; when nothing is possible the result is empty.
@@ -85,6 +91,9 @@ pub struct BeamConfig {
     /// case, a capital first letter or ALL CAPS ("hELLO", "tHE"); at least 0. Not used with an
     /// LM that has capitals of its own.
     pub case_penalty: f32,
+    /// With a lowercase LM, charged per word of two or more letters that starts with a capital
+    /// (a prior for lower case where the ink cannot tell "c" from "C"); at least 0.
+    pub capital_penalty: f32,
     /// The LM may pick only among candidates whose `ln P_ctc` is within this many nats of the
     /// best one's; the others are ranked after them (`None`: no limit; at least 0).
     pub max_ctc_loss: Option<f32>,
@@ -112,9 +121,10 @@ impl Default for BeamConfig {
             confident_prob: 1.0,
             unknown_log_prob: None,
             case_penalty: 0.0,
+            capital_penalty: 0.0,
             max_ctc_loss: None,
-            user_prefix_bonus: 0.5,
-            user_word_bonus: 2.0,
+            user_prefix_bonus: 1.0,
+            user_word_bonus: 3.0,
             lone_symbol_log_prob: None,
         }
     }
@@ -166,6 +176,7 @@ impl BeamConfig {
         }
         for (name, v) in [
             ("case_penalty", self.case_penalty),
+            ("capital_penalty", self.capital_penalty),
             ("user_prefix_bonus", self.user_prefix_bonus),
             ("user_word_bonus", self.user_word_bonus),
         ] {
@@ -194,8 +205,8 @@ pub struct Hypothesis {
     pub lm: f32,
     /// Symbols read from the ink.
     pub symbols: usize,
-    /// `ctc + lm_weight · lm + insertion_bonus · symbols` (higher is better); `ctc` alone
-    /// without an LM.
+    /// `ctc + lm_weight · lm + insertion_bonus · symbols` (higher is better) with the
+    /// refinements of the module docs (gates, case, user words); `ctc` alone without an LM.
     pub score: f32,
 }
 
@@ -504,8 +515,9 @@ struct Trie<'a> {
     user_words: Option<&'a UserWords>,
     /// The insertion bonus in force (0 without an LM).
     bonus: f32,
-    /// Case penalty in force (0 unless a lowercase LM is used).
+    /// Case and capital penalties in force (0 unless a lowercase LM is used).
     case_penalty: f32,
+    capital_penalty: f32,
     /// The root whose children are lone symbols (no pre-context), if any.
     lone_root: u32,
     /// Nodes with accumulated mass this frame.
@@ -600,7 +612,10 @@ impl Trie<'_> {
                     }
                 }
             }
-            if self.case_penalty > 0.0 {
+            if self.case_penalty > 0.0 || self.capital_penalty > 0.0 {
+                if n.case.capitalizes(sc.c) {
+                    penalty += self.capital_penalty;
+                }
                 let (case, bad) = n.case.next(sc.c);
                 n.case = case;
                 if bad {
@@ -726,6 +741,11 @@ fn search(
         bonus,
         case_penalty: if lm.is_some() && alphabet.lowercase_lm {
             config.case_penalty
+        } else {
+            0.0
+        },
+        capital_penalty: if lm.is_some() && alphabet.lowercase_lm {
+            config.capital_penalty
         } else {
             0.0
         },
@@ -1218,6 +1238,199 @@ mod tests {
                 };
             assert!((h.lm - lp).abs() < 1e-4, "{h:?}: lm {} vs {lp}", h.lm);
         }
+    }
+
+    #[test]
+    fn user_words_lift_a_name_the_lm_never_saw() {
+        let a = alphabet(&["y", "o", "r", "n", "k", "l", " "]);
+        let lm = lm(5);
+        // The ink reads "yonk" (a name the LM never saw) better than "york", which the LM knows
+        // so well that it reads "york" anyway.
+        let m = spell(&a, "york", 0.9, &[(2, "r", 0.2), (2, "n", 0.75)]);
+        let decoder = BeamDecoder::new(&a, Some(lm.clone()), BeamConfig::default()).unwrap();
+        let plain = decoder.decode_top(&m, "", 5).unwrap();
+        assert_eq!(plain[0].text, "york", "{plain:?}");
+        let words = UserWords::new(["Yonk", "Zofia"]).unwrap();
+        let mine = decoder.decode_with(&m, "", 5, Some(&words)).unwrap();
+        assert_eq!(mine[0].text, "yonk", "{mine:?}");
+        // Ink far from every user word decodes as without them.
+        let other = spell(&a, "lol", 0.9, &[]);
+        assert_eq!(
+            decoder.decode_with(&other, "", 5, Some(&words)).unwrap(),
+            decoder.decode_top(&other, "", 5).unwrap()
+        );
+        // A prefix of a user word keeps no credit: "yo" + "r" leaves the list, the credit of
+        // "yo" is taken back, so "york" scores as without user words.
+        let h = |d: &BeamDecoder, w| {
+            search(&d.alphabet, d.lm.as_deref(), &d.config, &m, "", w).unwrap()
+        };
+        let york = |v: Vec<Hypothesis>| v.into_iter().find(|h| h.text == "york").unwrap();
+        let (with, without) = (york(h(&decoder, Some(&words))), york(h(&decoder, None)));
+        assert!(
+            (with.score - without.score).abs() < 1e-4,
+            "{with:?} {without:?}"
+        );
+        // Mid-word context continues the name: "Yo" + ink "nk" gains ("Yo" itself earns nothing).
+        let rest = spell(&a, "rk", 0.9, &[(0, "r", 0.1), (0, "n", 0.85)]);
+        let share = |c: Vec<Candidate>| c.iter().find(|c| c.text == "nk").unwrap().score;
+        let before = share(decoder.decode_top(&rest, "Yo", 5).unwrap());
+        let after = share(decoder.decode_with(&rest, "Yo", 5, Some(&words)).unwrap());
+        assert!(after > before + 1.0, "{before} -> {after}");
+        assert_eq!(
+            decoder.decode_with(&rest, "Ya", 5, Some(&words)).unwrap(),
+            decoder.decode_top(&rest, "Ya", 5).unwrap(),
+            "\"ya\" starts no user word"
+        );
+        // An empty list changes nothing.
+        let empty = UserWords::new([""; 0]).unwrap();
+        assert_eq!(decoder.decode_with(&m, "", 5, Some(&empty)).unwrap(), plain);
+    }
+
+    #[test]
+    fn unknown_symbols_end_the_word_and_survive() {
+        let a = alphabet(&["y", "o", "r", "k", ".", "!", " "]);
+        let lm = lm(5);
+        // "york." with an uncertain final mark: a word-list LM does not know ".", and scored as
+        // its unknown symbol inside the word it is dropped.
+        let m = spell(&a, "york.", 0.9, &[(4, ".", 0.5)]);
+        let base = BeamConfig {
+            unknown_log_prob: None,
+            ..BeamConfig::default()
+        };
+        let config = |unknown| BeamConfig {
+            unknown_log_prob: unknown,
+            lm_weight: 1.0,
+            insertion_bonus: 1.0,
+            ..base.clone()
+        };
+        let without = BeamDecoder::new(&a, Some(lm.clone()), config(None)).unwrap();
+        assert_eq!(
+            without.decode(&m, "").unwrap()[0].text,
+            "york",
+            "the LM drops the mark"
+        );
+        let with = BeamDecoder::new(&a, Some(lm.clone()), config(Some(-1.0))).unwrap();
+        let h = with.hypotheses(&m, "").unwrap();
+        assert_eq!(h[0].text, "york.", "{h:?}");
+        // The word's end was scored before the mark: ln P("york" then space) + the mark's -1.
+        let expected = lm.word_log_prob("york") - 1.0;
+        assert!(
+            (h[0].lm - expected).abs() < 1e-4,
+            "{} vs {expected}",
+            h[0].lm
+        );
+    }
+
+    #[test]
+    fn lone_symbols_are_not_scored_as_words() {
+        // One frame: "k" a little above "i"; the LM loves the word "i", not "k".
+        let a = alphabet(&["i", "k"]);
+        let m = matrix(&[&[0.02, 0.46, 0.52]]);
+        let lm = lm(4);
+        let config = |lone| BeamConfig {
+            lone_symbol_log_prob: lone,
+            ..BeamConfig::default()
+        };
+        let word_lm = BeamDecoder::new(&a, Some(lm.clone()), config(None)).unwrap();
+        assert_eq!(word_lm.decode(&m, "").unwrap()[0].text, "i");
+        let lone = BeamDecoder::new(&a, Some(lm.clone()), config(Some(-3.0))).unwrap();
+        assert_eq!(lone.decode(&m, "").unwrap()[0].text, "k");
+        // With pre-context the LM reads it as part of the text again.
+        assert_eq!(lone.decode(&m, "live ").unwrap()[0].text, "i");
+    }
+
+    #[test]
+    fn the_case_model_prefers_consistent_case_with_a_lowercase_lm() {
+        let a = alphabet(&["n", "e", "w", "N", "E", "W"]);
+        let lm = lm(4);
+        // "nEw": the middle letter is a little more likely a capital.
+        let m = spell(&a, "nEw", 0.6, &[(1, "e", 0.38)]);
+        let config = |case_penalty| BeamConfig {
+            case_penalty,
+            ..BeamConfig::default()
+        };
+        let off = BeamDecoder::new(&a, Some(lm.clone()), config(0.0)).unwrap();
+        assert_eq!(off.decode(&m, "").unwrap()[0].text, "nEw");
+        let on = BeamDecoder::new(&a, Some(lm.clone()), config(2.0)).unwrap();
+        assert_eq!(on.decode(&m, "").unwrap()[0].text, "new");
+        // ALL CAPS and a capital first letter cost nothing.
+        for text in ["NEW", "New"] {
+            let m = spell(&a, text, 0.9, &[]);
+            let h = on.hypotheses(&m, "").unwrap();
+            let off_h = off.hypotheses(&m, "").unwrap();
+            assert_eq!(h[0].text, text);
+            assert!((h[0].score - off_h[0].score).abs() < 1e-5, "{text}");
+        }
+        // A cased LM (one with capitals of its own) gets no case penalty.
+        use rustfst::prelude::*;
+        let mut fst = VectorFst::<TropicalWeight>::new();
+        let s0 = fst.add_state();
+        fst.set_start(s0).unwrap();
+        for c in "newNEW ".chars() {
+            fst.add_tr(s0, Tr::new(c as u32, c as u32, 7f32.ln(), s0))
+                .unwrap();
+        }
+        let cased = Arc::new(CharLm::from_fst(&fst).unwrap());
+        let with = BeamDecoder::new(&a, Some(cased.clone()), config(2.0)).unwrap();
+        let without = BeamDecoder::new(&a, Some(cased), config(0.0)).unwrap();
+        assert_eq!(
+            with.hypotheses(&m, "").unwrap(),
+            without.hypotheses(&m, "").unwrap()
+        );
+    }
+
+    #[test]
+    fn a_confident_network_is_not_overruled() {
+        let a = alphabet(&["y", "o", "r", "l", "k", " "]);
+        let lm = lm(5);
+        // "yolk" read with confidence 0.9 against "york" (0.05) after "new ": the LM would pick
+        // "york" at full weight; gated by the frame's confidence it does not.
+        let m = spell(&a, "yolk", 0.9, &[(2, "r", 0.05)]);
+        let config = |confident_prob| BeamConfig {
+            confident_prob,
+            lm_weight: 2.0,
+            ..BeamConfig::default()
+        };
+        let full = BeamDecoder::new(&a, Some(lm.clone()), config(1.0)).unwrap();
+        assert_eq!(full.decode(&m, "i live in new ").unwrap()[0].text, "york");
+        let gated = BeamDecoder::new(&a, Some(lm.clone()), config(0.5)).unwrap();
+        assert_eq!(gated.decode(&m, "i live in new ").unwrap()[0].text, "yolk");
+        // The CTC-loss limit does the same on the whole text.
+        let limited = BeamDecoder::new(
+            &a,
+            Some(lm.clone()),
+            BeamConfig {
+                max_ctc_loss: Some(1.0),
+                ..config(1.0)
+            },
+        )
+        .unwrap();
+        let c = limited.decode(&m, "i live in new ").unwrap();
+        assert_eq!(c[0].text, "yolk", "{c:?}");
+        assert!(c.windows(2).all(|w| w[0].score >= w[1].score));
+    }
+
+    #[test]
+    fn the_greedy_text_stays_in_a_narrow_beam() {
+        // With a beam of 1 the LM's favourite replaces the ink's best path early; the greedy
+        // path is kept anyway, so it is among the final hypotheses.
+        let a = alphabet(&["y", "o", "r", "l", "k"]);
+        let lm = lm(5);
+        let m = spell(&a, "yolk", 0.5, &[(2, "r", 0.45)]);
+        let config = BeamConfig {
+            beam_width: 1,
+            nbest: 5,
+            lm_weight: 3.0,
+            ..BeamConfig::default()
+        };
+        let d = BeamDecoder::new(&a, Some(lm), config).unwrap();
+        let texts: Vec<String> = d
+            .hypotheses(&m, "new ")
+            .unwrap()
+            .into_iter()
+            .map(|h| h.text)
+            .collect();
+        assert!(texts.contains(&greedy(&m, &a).text), "{texts:?}");
     }
 
     #[test]

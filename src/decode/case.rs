@@ -2,7 +2,10 @@
 //! from "hELLO"): within a word, lower case, a capital first letter and ALL CAPS are free; every
 //! letter that switches case against those patterns is a violation, which the search charges
 //! [`BeamConfig::case_penalty`](super::BeamConfig::case_penalty). Characters that are not
-//! letters (digits, punctuation) leave the state alone; whitespace starts a new word.
+//! letters (digits, punctuation) leave the state alone; whitespace starts a new word. A word of
+//! two or more letters that starts with a capital can also be charged
+//! [`BeamConfig::capital_penalty`](super::BeamConfig::capital_penalty) (a prior for lower case,
+//! where the ink cannot tell "c" from "C").
 
 /// Where a word stands in its capitalization.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -36,6 +39,11 @@ impl Case {
             Case::Upper if lower => (Case::Lower, true),
             Case::Upper => (Case::Upper, false),
         }
+    }
+
+    /// Whether `c` is the second letter of a word that starts with a capital.
+    pub(crate) fn capitalizes(self, c: char) -> bool {
+        self == Case::First && (c.is_uppercase() || c.is_lowercase())
     }
 
     /// The state after `text`, and its number of violations.

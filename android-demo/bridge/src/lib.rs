@@ -244,6 +244,7 @@ fn options(
     pre_context: &JString<'_>,
     height: jdouble,
     use_lm: jboolean,
+    user_words: &JString<'_>,
 ) -> Result<RecognizeOptions> {
     if nbest < 1 {
         return fail(
@@ -258,11 +259,19 @@ fn options(
             "preContext contains a NUL character",
         );
     }
+    let words = string(env, user_words)?.unwrap_or_default();
+    if words.contains('\0') {
+        return fail(
+            InkjotStatus::InvalidArgument,
+            "userWords contains a NUL character",
+        );
+    }
     Ok(checked_options(
         nbest as usize,
         &context,
         height,
         use_lm != 0,
+        &words,
     )?)
 }
 
@@ -421,7 +430,8 @@ pub extern "system" fn Java_inkjot_Recognizer_nativeFree<'local>(
 }
 
 /// `static native Candidate[] nativeRecognize(long handle, float[][] x, float[][] y, long[][] t,
-/// int nbest, String preContext, double writingAreaHeight, boolean useLm, boolean segments)`.
+/// int nbest, String preContext, double writingAreaHeight, boolean useLm, String userWords,
+/// boolean segments)`.
 #[unsafe(no_mangle)]
 #[allow(clippy::too_many_arguments)]
 pub extern "system" fn Java_inkjot_Recognizer_nativeRecognize<'local>(
@@ -435,6 +445,7 @@ pub extern "system" fn Java_inkjot_Recognizer_nativeRecognize<'local>(
     pre_context: JString<'local>,
     writing_area_height: jdouble,
     use_lm: jboolean,
+    user_words: JString<'local>,
     segments: jboolean,
 ) -> jobjectArray {
     guard(&mut env, null_mut(), |env| {
@@ -443,7 +454,14 @@ pub extern "system" fn Java_inkjot_Recognizer_nativeRecognize<'local>(
         let ink = read_ink(env, &x, &y, &t)?;
         let options = RecognizeOptions {
             segments: segments != 0,
-            ..options(env, nbest, &pre_context, writing_area_height, use_lm)?
+            ..options(
+                env,
+                nbest,
+                &pre_context,
+                writing_area_height,
+                use_lm,
+                &user_words,
+            )?
         };
         let recognition = recognizer.recognize(&ink, &options)?;
         Ok(candidates(env, recognition)?.into_raw())
@@ -507,7 +525,7 @@ pub extern "system" fn Java_inkjot_Session_nativeEndStroke<'local>(
 }
 
 /// `static native Candidate[] nativeCandidates(long session, int nbest, String preContext,
-/// boolean useLm)`.
+/// boolean useLm, String userWords)`.
 #[unsafe(no_mangle)]
 pub extern "system" fn Java_inkjot_Session_nativeCandidates<'local>(
     mut env: JNIEnv<'local>,
@@ -516,11 +534,12 @@ pub extern "system" fn Java_inkjot_Session_nativeCandidates<'local>(
     nbest: jint,
     pre_context: JString<'local>,
     use_lm: jboolean,
+    user_words: JString<'local>,
 ) -> jobjectArray {
     guard(&mut env, null_mut(), |env| {
         // SAFETY: as in nativeAddPoint.
         let session = unsafe { self::session(session) }?;
-        let options = options(env, nbest, &pre_context, 0.0, use_lm)?;
+        let options = options(env, nbest, &pre_context, 0.0, use_lm, &user_words)?;
         let recognition = session.candidates(&options)?;
         Ok(candidates(env, recognition)?.into_raw())
     })

@@ -257,6 +257,13 @@ public final class RecognizerTest {
                 double total = 0;
                 for (Candidate x : c) total += Math.exp(x.score);
                 check(Math.abs(total - 1.0) < 1e-3, ink.id + ": shares sum to 1");
+                if (c.length >= 2 && c[1].text.matches("[A-Za-z]+")) {
+                    // The runner-up as a user word: its share of the candidates grows.
+                    Options mine = new Options().nbest(3).preContext("see you ").userWords("Zofia", c[1].text);
+                    double before = share(c, c[1].text);
+                    double after = share(r.recognize(ink.xs(), ink.ys(), ink.ts(), mine), c[1].text);
+                    check(after > before, ink.id + ": user word " + c[1].text + " " + before + " -> " + after);
+                }
                 Candidate[] greedy = r.recognize(ink.xs(), ink.ys(), ink.ts(), o.useLm(false));
                 check(same(greedy, plain.recognize(ink.xs(), ink.ys(), ink.ts(), o), 0f), ink.id + ": LM off");
                 double height = 1.5 * ink.maxY();
@@ -275,6 +282,14 @@ public final class RecognizerTest {
                 }
             }
         }
+    }
+
+    /** The share (exp score) of the candidate spelling `text`, 0 when absent. */
+    static double share(Candidate[] candidates, String text) {
+        for (Candidate c : candidates) {
+            if (c.text.equals(text)) return Math.exp(c.score);
+        }
+        return 0;
     }
 
     static void testThreads(String model, List<Ink> inks) throws Exception {

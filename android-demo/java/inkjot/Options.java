@@ -18,6 +18,11 @@ public final class Options {
      * sessions leave them empty).
      */
     public boolean segments = false;
+    /**
+     * Words the decoder favours (contacts, a personal dictionary), one per line; null or "" for
+     * none. Used with the language model.
+     */
+    public String userWords = null;
 
     /** Sets {@link #nbest}; returns this. */
     public Options nbest(int n) {
@@ -40,6 +45,12 @@ public final class Options {
     /** Sets {@link #segments}; returns this. */
     public Options segments(boolean on) {
         this.segments = on;
+        return this;
+    }
+
+    /** Sets {@link #userWords} to these words; returns this. */
+    public Options userWords(String... words) {
+        this.userWords = String.join("\n", words);
         return this;
     }
 

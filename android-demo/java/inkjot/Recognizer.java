@@ -71,7 +71,7 @@ public final class Recognizer implements AutoCloseable {
         lock.readLock().lock();
         try {
             return nativeRecognize(live(), x, y, t, o.nbest, o.preContext, o.writingAreaHeight, o.useLm,
-                    o.segments);
+                    o.userWords, o.segments);
         } finally {
             lock.readLock().unlock();
         }
@@ -126,5 +126,6 @@ public final class Recognizer implements AutoCloseable {
     private static native void nativeFree(long handle);
 
     private static native Candidate[] nativeRecognize(long handle, float[][] x, float[][] y,
-            long[][] t, int nbest, String preContext, double writingAreaHeight, boolean useLm, boolean segments);
+            long[][] t, int nbest, String preContext, double writingAreaHeight, boolean useLm,
+            String userWords, boolean segments);
 }
