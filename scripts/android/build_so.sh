@@ -8,7 +8,7 @@
 # How: a stub sysroot per triple in target/android-sysroot/<triple>/usr/lib with crtbegin_so.o
 # (defines only __dso_handle, which the standard library's thread-local destructors pass to
 # __cxa_thread_atexit_impl), libunwind.a (the `unwinding` crate, scripts/android/unwind), and
-# libc/libm/libdl/liblog stubs that scripts/android/link.sh (rustc's linker here) makes from
+# libc/libm/libdl/liblog stubs that scripts/android/stub-clang.sh (rustc's linker here) makes from
 # the undefined symbols of each link.
 #
 # Output: target/android/<abi>/libinkjot.so, libinkjot_jni.so (unstripped; the checks print the
@@ -76,7 +76,7 @@ for triple in "$@"; do
   cp "$CARGO_TARGET_DIR/android-unwind/$triple/release/libunwind.a" "$lib/"
 
   upper=$(echo "$triple" | tr 'a-z-' 'A-Z_')
-  export "CARGO_TARGET_${upper}_LINKER=$ROOT/scripts/android/link.sh"
+  export "CARGO_TARGET_${upper}_LINKER=$ROOT/scripts/android/stub-clang.sh"
   export INKJOT_ANDROID_CLANG_TARGET=$triple$API INKJOT_ANDROID_SYSROOT=$sysroot
 
   echo "== $triple: libinkjot.so"

@@ -10,7 +10,8 @@
 #   3. link for real: every symbol must resolve (-z defs), 16 KB pages (Android 15).
 #
 # Environment: INKJOT_ANDROID_CLANG_TARGET (e.g. aarch64-linux-android21),
-# INKJOT_ANDROID_SYSROOT (a directory this script may write stubs into).
+# INKJOT_ANDROID_SYSROOT (a directory this script may write stubs into). The name must end in
+# -clang: rustc picks the argument style (cc, not ld) from the linker's file name.
 set -euo pipefail
 : "${INKJOT_ANDROID_CLANG_TARGET:?}" "${INKJOT_ANDROID_SYSROOT:?}"
 lib=$INKJOT_ANDROID_SYSROOT/usr/lib
@@ -22,7 +23,7 @@ out=
 for ((i = 0; i < ${#args[@]}; i++)); do
   if [ "${args[i]}" = -o ]; then out=${args[i + 1]}; fi
 done
-[ -n "$out" ] || { echo "link.sh: no -o in the link line" >&2; exit 1; }
+[ -n "$out" ] || { echo "stub-clang.sh: no -o in the link line" >&2; exit 1; }
 
 flags=(--target="$INKJOT_ANDROID_CLANG_TARGET" -fuse-ld=lld -nostdlib -L "$lib"
   "$lib/crtbegin_so.o"
