@@ -47,8 +47,10 @@ aarch64_cpu() {
 # Test targets that make sense on ARM. Left to the x86-64 CI: tests that start other processes
 # (tests/serve.rs and tests/install.rs run the CLI, one ffi test re-runs its own binary), which
 # qemu-user cannot follow without binfmt_misc, and the C, JNI and browser tests.
+# tests/robustness.rs (work bounds of the fitter, platform-independent) stays on x86-64: under
+# qemu it took 130 s on aarch64 and 537 s on armv7, a third of the whole CI budget.
 TESTS=(--lib --bins --test features --test ffi --test fuzz_regressions --test header
-  --test ink_formats --test integrity --test model_parity --test robustness --test session)
+  --test ink_formats --test integrity --test model_parity --test session)
 SKIP=(--skip ffi::tests::panic_messages_carry_no_backtrace)
 
 FIXTURE=tests/fixtures/unipen_valid_sample.jsonl

@@ -188,7 +188,7 @@ const char *inkjot_status_name(int status);
 // - `model_path`: NUL-terminated UTF-8 path of a model file or of a model directory. Required.
 // - `lang`: language code such as "en" or "pt-br" (2 or 3 lowercase ASCII letters, optionally
 //   "-" and a region of 2 lowercase letters or 3 digits); its language pack is the directory
-//   `<model directory>/<lang>/` holding lm.fst and decoder.json (as in models/). NULL or ""
+//   `<model directory>/<lang>/` holding lm.bin (or lm.fst) and decoder.json (as in models/). NULL or ""
 //   loads no language model (greedy decoding, one candidate).
 // - `out`: receives the new recognizer on success (untouched on error); free it with
 //   `inkjot_recognizer_free`. Required.
@@ -206,7 +206,7 @@ InkjotStatus inkjot_recognizer_new_from_path(const char *model_path, const char 
 // model (apps that ship their models inside the package).
 //
 // - `model`, `model_len`: the model file's bytes. Required (NULL is NULL_POINTER).
-// - `lm`, `lm_len`: the bytes of a language pack's lm.fst; NULL with `lm_len` 0 for none.
+// - `lm`, `lm_len`: the bytes of a language pack's LM file (lm.bin or lm.fst); NULL with `lm_len` 0 for none.
 // - `decoder_config`: the text of the pack's decoder.json (UTF-8, NUL-terminated; missing fields
 //   take their defaults) or NULL for all defaults; only allowed with an LM.
 // - `out`: receives the new recognizer on success; free it with `inkjot_recognizer_free`.

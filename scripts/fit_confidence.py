@@ -6,8 +6,9 @@ every candidate) and without it (greedy, one candidate); splits the writers in t
 ids, even positions fit, odd positions report); fits a logistic map (Newton's method, small L2) per
 mode on the fit half, over the features in MODE_FEATURES (the others get weight 0); prints
 reliability tables (10 bins) and expected calibration errors on the report half, before (raw
-confidence, exp(score)) and after. A mode's map is kept only when it beats the raw confidence on
-held-out writers both ways round (fit on either half, report on the other); otherwise that mode
+confidence, exp(score)) and after. A mode's map is kept only when, on held-out writers both ways round (fit on either half, report
+on the other), it calibrates the best candidate better than the raw confidence and every candidate
+no more than 0.01 worse (expected calibration error); otherwise that mode
 keeps the raw confidence. With --write it stores the kept maps (fitted on the fit half, the ones
 whose report is printed) in models/<lang>/decoder.json under `confidence` and reseals the pack.
 
@@ -25,7 +26,7 @@ import tempfile
 import numpy as np
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from seal import seal_decoder_json  # noqa: E402  (scripts/seal.py)
+from seal import lm_file, seal_decoder_json  # noqa: E402  (scripts/seal.py)
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 FEATURES = ["log_share", "margin", "mean_posterior", "min_char_posterior", "log_length"]
@@ -141,7 +142,11 @@ def main():
         for a, b in [(~fit, fit), (fit, ~fit)]:
             w, bias = fit_logistic(x[a][:, cols], y[a])
             swapped = apply(w, bias, x[:, cols])
-            beats_raw &= reliability(swapped[b], y[b])[1] < reliability(raw[b], y[b])[1]
+            # The score that matters most is the best candidate's (a keyboard auto-commits it):
+            # the map must calibrate it better, and every candidate no worse than 0.01.
+            best = b & top
+            beats_raw &= reliability(swapped[best], y[best])[1] < reliability(raw[best], y[best])[1]
+            beats_raw &= reliability(swapped[b], y[b])[1] < reliability(raw[b], y[b])[1] + 0.01
         w, bias = fit_logistic(x[fit][:, cols], y[fit])
         weights = np.zeros(len(FEATURES))
         weights[cols] = w
@@ -161,7 +166,7 @@ def main():
         config = json.loads((pack / "decoder.json").read_text())
         config.pop("checksum", None)
         config["confidence"] = maps
-        (pack / "decoder.json").write_text(seal_decoder_json((pack / "lm.fst").read_bytes(), config))
+        (pack / "decoder.json").write_text(seal_decoder_json(lm_file(pack).read_bytes(), config))
         print(f"\nwrote {pack / 'decoder.json'}")
 
 

@@ -4,7 +4,7 @@
  *
  *     test_api MODEL INKS [MODEL_DIR]
  *
- * MODEL_DIR, when given, holds recognizer-int8.safetensors and the language pack en/ (lm.fst,
+ * MODEL_DIR, when given, holds recognizer-int8.safetensors and the language pack en/ (lm.bin,
  * decoder.json), as an app would lay them out.
  */
 #define _POSIX_C_SOURCE 200809L

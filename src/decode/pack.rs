@@ -220,28 +220,25 @@ mod tests {
                 lm.word_log_prob(common.0) > lm.word_log_prob(common.1) + 3.0,
                 "{lang}"
             );
-            // Cased, with digits and punctuation (built from running text).
+            // Word lists, lowercase (case comes from the decoder's case model; a `TEXT=1`
+            // build is cased, models/README.md): every letter a..z, no capitals.
             let has = |c: char| lm.characters().any(|x| x == c);
-            assert!(
-                ['A', 'Z', '0', '9', '.', ',', '?'].map(has) == [true; 7],
-                "{lang}"
-            );
+            assert!(('a'..='z').all(has), "{lang}");
+            assert!(!('A'..='Z').any(has), "{lang}");
         }
     }
 
     #[test]
-    fn the_english_pack_conditions_on_the_words_before() {
+    fn the_english_pack_reads_pre_context_inside_a_word() {
         let pack = LanguagePack::load(pack_dir("en")).unwrap();
         let lm = &pack.lm;
         let p = |context: &str, text: &str| lm.log_prob(lm.state_after(context), text).0;
-        assert!(p("such ", "as ") > p("", "as ") + 3.0);
-        assert!(p("such ", "as ") > p("the ", "as ") + 3.0);
-        assert!(p("for ", "example ") > p("", "example ") + 3.0);
-        // A text starts with a capital more often than a word inside a sentence does.
-        assert!(p("", "The ") > p("I saw ", "The ") + 1.0);
-        assert!(p("", "the ") < p("I saw ", "the "));
-        // A sentence ends with a mark before the next capital.
-        assert!(p("It is late", ". ") > p("It is late", " . "));
+        // A word list knows how words go on ("th" + "e " is "the "), and a finished word
+        // starts the next from scratch (running text would condition on it: lm_build's
+        // `running_text_conditions_on_the_words_before`).
+        assert!(p("th", "e ") > p("", "e ") + 3.0);
+        assert!(p("hando", "ut ") > p("", "ut ") + 3.0);
+        assert!((p("such ", "as ") - p("the ", "as ")).abs() < 1e-3);
     }
 
     #[test]
@@ -315,7 +312,7 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let original = LanguagePack::load(pack_dir("en")).unwrap();
         let bin = original.lm.to_bytes(LmFormat::Compact).unwrap();
-        assert!(bin.len() * 4 < 2_000_000, "{} bytes", bin.len());
+        assert!(bin.len() <= 2_000_000, "{} bytes", bin.len());
         let json = std::fs::read_to_string(pack_dir("en").join(LanguagePack::CONFIG_FILE)).unwrap();
         let json = crate::checksum::seal_decoder_json(&bin, &json).unwrap();
         std::fs::write(dir.join(LanguagePack::COMPACT_LM_FILE), &bin).unwrap();

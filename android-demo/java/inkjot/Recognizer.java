@@ -30,7 +30,7 @@ public final class Recognizer implements AutoCloseable {
     /**
      * Loads a model file (or a directory holding recognizer-int8.safetensors).
      *
-     * @param lang a language code whose pack (lm.fst, decoder.json) is {@code <model dir>/<lang>/},
+     * @param lang a language code whose pack (lm.bin or lm.fst, decoder.json) is {@code <model dir>/<lang>/},
      *     or null / "" for no language model
      */
     public static Recognizer fromPath(String modelPath, String lang) {
@@ -40,7 +40,7 @@ public final class Recognizer implements AutoCloseable {
     /**
      * Loads a model from memory (e.g. read from the APK's assets).
      *
-     * @param lm the bytes of a language pack's lm.fst, or null for none
+     * @param lm the bytes of a language pack's LM file (lm.bin or lm.fst), or null for none
      * @param decoderConfig the text of the pack's decoder.json, or null for the defaults (only
      *     with an LM)
      */

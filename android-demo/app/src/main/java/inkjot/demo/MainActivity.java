@@ -43,7 +43,7 @@ public final class MainActivity extends Activity {
             byte[] lm = null;
             String decoderConfig = null;
             try {
-                lm = readAsset("en/lm.fst");
+                lm = readAsset("en/lm.bin");
                 decoderConfig = new String(readAsset("en/decoder.json"), StandardCharsets.UTF_8);
             } catch (IOException noPack) {
                 lm = null; // no language pack: greedy decoding, one candidate
