@@ -246,7 +246,8 @@ public final class RecognizerTest {
 
     /** A language pack loaded from memory, as an app ships it. */
     static void testLanguagePack(String model, Path pack, List<Ink> inks) throws IOException {
-        byte[] lm = Files.readAllBytes(pack.resolve("lm.fst"));
+        Path compact = pack.resolve("lm.bin");
+        byte[] lm = Files.readAllBytes(Files.exists(compact) ? compact : pack.resolve("lm.fst"));
         String config = new String(Files.readAllBytes(pack.resolve("decoder.json")), StandardCharsets.UTF_8);
         try (Recognizer r = Recognizer.fromBytes(readAll(model), lm, config);
                 Recognizer plain = Recognizer.fromPath(model, null)) {
