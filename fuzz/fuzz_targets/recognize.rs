@@ -40,6 +40,7 @@ fuzz_target!(|data: &[u8]| {
         pre_context,
         use_lm: flags & 2 == 2,
         segments: flags & 4 == 4,
+        user_words: None,
     };
     match recognizer.recognize(&ink, &options) {
         Ok(result) => {

@@ -140,12 +140,14 @@ fn take(results: *mut InkjotResults) -> Vec<Candidate> {
     unsafe {
         let n = inkjot_results_count(results);
         let out = (0..n)
-            .map(|i| Candidate {
-                text: std::ffi::CStr::from_ptr(inkjot_results_text(results, i))
+            .map(|i| {
+                let text = std::ffi::CStr::from_ptr(inkjot_results_text(results, i))
                     .to_str()
                     .expect("UTF-8 text")
-                    .to_owned(),
-                score: inkjot_results_score(results, i),
+                    .to_owned();
+                let mut c = Candidate::new(text, inkjot_results_score(results, i));
+                c.confidence = inkjot_results_confidence(results, i);
+                c
             })
             .collect();
         inkjot_results_free(results);
@@ -295,6 +297,7 @@ fuzz_target!(|data: &[u8]| {
                     pre_context: pre.as_ptr(),
                     writing_area_height: h.unwrap_or(0.0),
                     use_lm: *use_lm,
+                    ..inkjot_options_default()
                 });
                 let options_ptr = options.as_ref().map_or(null(), |o| o as *const _);
                 let mut out = null_mut();
