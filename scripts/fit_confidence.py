@@ -6,10 +6,10 @@ every candidate) and without it (greedy, one candidate); splits the writers in t
 ids, even positions fit, odd positions report); fits a logistic map (Newton's method, small L2) per
 mode on the fit half, over the features in MODE_FEATURES (the others get weight 0); prints
 reliability tables (10 bins) and expected calibration errors on the report half, before (raw
-confidence, exp(score)) and after. A mode's map is kept only when, on held-out writers both ways round (fit on either half, report
-on the other), it calibrates the best candidate better than the raw confidence and every candidate
-no more than 0.01 worse (expected calibration error); otherwise that mode
-keeps the raw confidence. With --write it stores the kept maps (fitted on the fit half, the ones
+confidence, exp(score)) and after. A mode's map is kept only when, on held-out writers both ways
+round (fit on either half, report on the other), it calibrates the best candidate better than the
+raw confidence and every candidate no more than 0.01 worse (expected calibration error); otherwise
+that mode keeps the raw confidence. With --write it stores the kept maps (fitted on the fit half, the ones
 whose report is printed) in models/<lang>/decoder.json under `confidence` and reseals the pack.
 
     python3 scripts/fit_confidence.py --data ../shared/data/unipen/valid.jsonl.gz --lang en --write
