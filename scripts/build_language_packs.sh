@@ -8,7 +8,7 @@
 #                   then sealed with the checksum of the LM file + itself (scripts/seal.py)
 #   LICENSE         the sources' licences and attribution (CC BY-SA 4.0 for the LM)
 #
-# Usage: scripts/build_language_packs.sh [LANG...]    (default: en de fr es it pt pl)
+# Usage: scripts/build_language_packs.sh [LANG...]    (default: the 20 languages of LANGS below)
 #        LM_FORMAT=compact scripts/build_language_packs.sh    (lm.bin; MAX_NGRAMS=N to override)
 # Needs python3 with `wordfreq` (pip install wordfreq), cargo (or INKJOT_BIN=path/to/inkjot),
 # and the running text that
@@ -19,7 +19,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 LANGS=("$@")
-[ ${#LANGS[@]} -gt 0 ] || LANGS=(en de fr es it pt pl)
+[ ${#LANGS[@]} -gt 0 ] || LANGS=(en de fr es it pt pl nl sv da nb fi cs sk hu ro hr sl tr ca)
 WORDS=50000           # top words per language
 ORDER=6               # n-gram order
 TEXT_WEIGHT=100       # weight of a text line against a word of count 1 (after the 0.75 power)
@@ -47,6 +47,8 @@ fi
 BIN="${INKJOT_BIN:-${CARGO_TARGET_DIR:-target}/release/inkjot}"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+# Words the model cannot write (IPA letters, other alphabets' letters) stay out of the packs.
+"$BIN" alphabet > "$tmp/alphabet.json"
 
 for lang in "${LANGS[@]}"; do
   dir="models/$lang"
@@ -56,7 +58,7 @@ for lang in "${LANGS[@]}"; do
     exit 1
   fi
   mkdir -p "$dir"
-  python3 scripts/export_wordfreq.py "$lang" "$WORDS" "$tmp/$lang.tsv"
+  python3 scripts/export_wordfreq.py "$lang" "$WORDS" "$tmp/$lang.tsv" --alphabet "$tmp/alphabet.json"
   if [ "$TEXT" = 1 ]; then
     build=("$BIN" lm build --words "$tmp/$lang.tsv" --text "$text" --text-weight "$TEXT_WEIGHT"
       --word-case text --case-prior "$CASE_PRIOR" --order "$ORDER" --max-ngrams "$MAX_NGRAMS")
@@ -99,17 +101,17 @@ TEXT
     cp "$tmp/$lang.tsv.LICENSE" "$dir/LICENSE"
   fi
   if [ ! -f "$dir/decoder.json" ]; then
-    cat > "$dir/decoder.json" <<'JSON'
-{
-  "beam_width": 12,
-  "lm_weight": 0.5,
-  "insertion_bonus": 0.5,
-  "nbest": 5,
-  "symbol_threshold": -10.0,
-  "max_symbols_per_frame": 24,
-  "complete_word": true
-}
-JSON
+    # A new pack starts from the English pack's jointly tuned settings (scripts/tune_decoder.py
+    # needs labelled ink of the language to tune its own), without its confidence map.
+    python3 - "$dir/decoder.json" <<'PY'
+import json, sys
+settings = json.load(open("models/en/decoder.json", encoding="utf-8"))
+for key in ("checksum", "confidence"):
+    settings.pop(key, None)
+with open(sys.argv[1], "w", encoding="utf-8") as f:
+    json.dump(settings, f, indent=2)
+    f.write("\n")
+PY
   fi
   python3 scripts/seal.py "$dir" >&2   # decoder.json's checksum covers the new LM file
   echo "$lang: $(stat -c %s "$dir/$LM_FILE") bytes" >&2

@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 """Export the top N words of a language from the `wordfreq` package as `word<TAB>count` lines.
 
-Usage: scripts/export_wordfreq.py LANG N OUT.tsv
+Usage: scripts/export_wordfreq.py LANG N OUT.tsv [--alphabet ALPHABET.json]
 
 The count is the word's frequency per billion words (wordfreq's frequency x 1e9, rounded, at
 least 1), most frequent first. Only words made of letters of the Latin script, with inner
-apostrophes or hyphens, are kept (no digits, punctuation, emoji or other scripts); the list is
-filled up to N with such words. wordfreq lowercases its words.
+apostrophes or hyphens, are kept (no digits, punctuation, emoji or other scripts), and with
+--alphabet (the JSON list `inkjot alphabet` prints) only words the model can write; the list is
+filled up to N with such words. wordfreq lowercases (case-folds) its words, so German ß comes
+out as "ss".
 
 Licence of the exported data: wordfreq's README says its "data files ... may be redistributed
 under a Creative Commons Attribution-ShareAlike 4.0 license"
@@ -14,6 +16,8 @@ under a Creative Commons Attribution-ShareAlike 4.0 license"
 script writes that notice next to OUT.tsv as OUT.tsv.LICENSE.
 """
 
+import argparse
+import json
 import sys
 import unicodedata
 from importlib.metadata import version
@@ -44,23 +48,38 @@ def latin_letter(c: str) -> bool:
     return c.isalpha() and unicodedata.name(c, "").startswith("LATIN ")
 
 
-def acceptable(word: str) -> bool:
+def acceptable(word: str, alphabet: set[str] | None) -> bool:
     if not word or not latin_letter(word[0]) or not latin_letter(word[-1]):
+        return False
+    if alphabet is not None and not all(c in alphabet for c in word):
         return False
     return all(latin_letter(c) or c in "'-" for c in word)
 
 
+# Pack codes that wordfreq lists under another code: Croatian is part of its Serbo-Croatian ("sh",
+# Latin script, Croatian, Bosnian and Serbian sources together).
+WORDFREQ_CODE = {"hr": "sh"}
+
+
 def main() -> int:
-    if len(sys.argv) != 4:
-        print(__doc__.strip().splitlines()[2], file=sys.stderr)
-        return 2
-    lang, n, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-    wordlist = "large" if lang in wordfreq.available_languages("large") else "best"
-    freqs = wordfreq.get_frequency_dict(lang, wordlist)
+    parser = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
+    parser.add_argument("lang")
+    parser.add_argument("n", type=int)
+    parser.add_argument("out")
+    parser.add_argument("--alphabet", help="JSON list of the symbols the model writes (`inkjot alphabet`)")
+    args = parser.parse_args()
+    lang, n, out = args.lang, args.n, args.out
+    alphabet = None
+    if args.alphabet:
+        with open(args.alphabet, encoding="utf-8") as f:
+            alphabet = set(json.load(f))
+    source = WORDFREQ_CODE.get(lang, lang)
+    wordlist = "large" if source in wordfreq.available_languages("large") else "best"
+    freqs = wordfreq.get_frequency_dict(source, wordlist)
     rows = []
     for word, freq in sorted(freqs.items(), key=lambda kv: (-kv[1], kv[0])):
         word = unicodedata.normalize("NFC", word)
-        if acceptable(word):
+        if acceptable(word, alphabet):
             rows.append((word, max(1, round(freq * 1e9))))
             if len(rows) == n:
                 break
@@ -68,7 +87,8 @@ def main() -> int:
         for word, count in rows:
             f.write(f"{word}\t{count}\n")
     with open(out + ".LICENSE", "w", encoding="utf-8") as f:
-        f.write(LICENSE.format(version=version("wordfreq"), lang=lang, n=len(rows)))
+        named = lang if source == lang else f"{source}, for {lang}"
+        f.write(LICENSE.format(version=version("wordfreq"), lang=named, n=len(rows)))
     print(f"{lang}: wrote {len(rows)} words ({wordlist} list) to {out}", file=sys.stderr)
     return 0
 

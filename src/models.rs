@@ -153,7 +153,8 @@ impl Models {
     /// `<pack directory>/<code>/`.
     ///
     /// Errors: [`Error::InvalidArgument`] for a malformed code, or when no pack is given as bytes
-    /// for it and there is no pack directory; [`Error::Io`] for a missing or unreadable pack;
+    /// for it and there is no pack directory; [`Error::Io`] for a missing (the message lists the
+    /// codes there are) or unreadable pack;
     /// [`Error::Model`] for an invalid one.
     pub fn language_pack(&self, code: &str) -> Result<LanguagePack> {
         check_language_code(code)?;
@@ -166,14 +167,34 @@ impl Models {
                 "language",
                 format!(
                     "no language pack `{code}` (available: {}) and no pack directory to look in",
-                    match self.languages().join(", ") {
-                        list if list.is_empty() => "none".to_owned(),
-                        list => list,
-                    }
+                    self.languages_listed()
                 ),
             ));
         };
-        LanguagePack::load(dir.join(code))
+        let pack_dir = dir.join(code);
+        if !pack_dir.is_dir() {
+            // Still an I/O error (a missing directory, the status C and JNI callers see), with a
+            // message that says which packs there are.
+            return Err(Error::Io {
+                path: Some(pack_dir),
+                source: std::io::Error::new(
+                    std::io::ErrorKind::NotFound,
+                    format!(
+                        "no language pack `{code}` here (available: {})",
+                        self.languages_listed()
+                    ),
+                ),
+            });
+        }
+        LanguagePack::load(pack_dir)
+    }
+
+    /// [`Models::languages`] joined with `, `, or `none`, for messages.
+    fn languages_listed(&self) -> String {
+        match self.languages().join(", ") {
+            list if list.is_empty() => "none".to_owned(),
+            list => list,
+        }
     }
 
     /// A pack named the way command lines name one: a language code (looked up as in
@@ -305,7 +326,11 @@ mod tests {
         let models = models.with_pack_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("models"));
         let err = models.language_pack("xx").unwrap_err();
         assert!(matches!(err, Error::Io { .. }), "{err}");
-        assert!(err.to_string().contains("xx"), "{err}");
+        let message = err.to_string();
+        assert!(
+            message.contains("`xx`") && message.contains("de, en"),
+            "{err}"
+        );
         let err = models.language_pack("../models/en").unwrap_err();
         assert!(matches!(err, Error::InvalidArgument { .. }), "{err}");
         let err = models.language_pack_or_dir("no/such/dir").unwrap_err();

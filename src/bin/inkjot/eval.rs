@@ -146,9 +146,9 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
         "extra": extra,
     });
     if args.json {
-        println!("{report}");
+        outln!("{report}")?;
     } else {
-        println!(
+        outln!(
             "inks {}  CER {:.2}%  WER {:.2}%  exact {:.2}%  label in top-{} {:.2}%  case-only {}/{} misread  final marks kept {}/{}  {:.0} inks/s  latency p50 {:.3} ms  p90 {:.3} ms  p99 {:.3} ms",
             counts.samples,
             100.0 * counts.cer(),
@@ -164,7 +164,7 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
             percentile(0.5),
             percentile(0.9),
             percentile(0.99),
-        );
+        )?;
     }
     Ok(())
 }

@@ -1,5 +1,14 @@
 //! The `inkjot` command-line tool.
 
+/// `println!` that returns the write error instead of panicking, so that `inkjot ... | head`
+/// ends quietly when the reader goes away (see `main`).
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout().lock(), $($arg)*)
+    }};
+}
+
 mod eval;
 mod models;
 mod replay;
@@ -289,6 +298,15 @@ fn main() {
         Command::Alphabet { bases } => synth::print_alphabet(bases),
     };
     if let Err(e) = result {
+        // A closed stdout (`| head`) is the reader's choice, not an error.
+        let broken_pipe = e.chain().any(|cause| {
+            cause
+                .downcast_ref::<std::io::Error>()
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+        });
+        if broken_pipe {
+            std::process::exit(0);
+        }
         eprintln!("inkjot: {e:#}");
         std::process::exit(2);
     }
@@ -372,7 +390,7 @@ fn fit_summary(input: &Path, config: &FeatureConfig) -> anyhow::Result<()> {
         "points_per_second": points as f64 / seconds,
         "threads": 1,
     });
-    println!("{report}");
+    outln!("{report}")?;
     Ok(())
 }
 
@@ -625,6 +643,17 @@ enum LmCommand {
         #[arg(long)]
         text_heldout: Option<f64>,
     },
+    /// List the language packs `--lang` can name (from `--packs DIR`, else $INKJOT_MODELS, else
+    /// the embedded English pack): one JSON line each with its size, the characters its LM knows
+    /// and those of them the model cannot write.
+    List {
+        /// Pack directory (a directory of `<code>/` packs).
+        #[arg(long)]
+        packs: Option<PathBuf>,
+        /// Model file whose alphabet the packs are compared with (default as for `recognize`).
+        #[arg(long)]
+        model: Option<PathBuf>,
+    },
     /// Convert an LM file between the OpenFST and compact formats (compact quantizes the costs);
     /// a JSON report on stdout.
     Convert {
@@ -692,7 +721,7 @@ fn cmd_lm(command: LmCommand) -> anyhow::Result<()> {
             };
             let report = build_from_files(&job, &mut |line| eprintln!("inkjot lm build: {line}"))?;
             eprintln!("inkjot lm build: done in {:.1}s", report.seconds);
-            println!("{}", serde_json::to_string(&report)?);
+            outln!("{}", serde_json::to_string(&report)?)?;
         }
         LmCommand::Eval {
             lm,
@@ -725,7 +754,31 @@ fn cmd_lm(command: LmCommand) -> anyhow::Result<()> {
                 let ppl = model.perplexity(lines.iter().map(|l| (l.as_str(), 1.0)));
                 report["text"] = serde_json::to_value(ppl)?;
             }
-            println!("{report}");
+            outln!("{report}")?;
+        }
+        LmCommand::List { packs, model } => {
+            let resolved = models::resolve(model.as_deref(), packs.as_deref())?;
+            let alphabet = resolved.models.model().alphabet();
+            for code in resolved.models.languages() {
+                let pack = resolved
+                    .models
+                    .language_pack(&code)
+                    .with_context(|| format!("language pack `{code}`"))?;
+                let characters: String = pack.lm.characters().collect();
+                let unwritable: String = characters
+                    .chars()
+                    .filter(|c| !alphabet.iter().any(|a| a.chars().eq(std::iter::once(*c))))
+                    .collect();
+                let report = serde_json::json!({
+                    "lang": code,
+                    "order": pack.lm.order(),
+                    "states": pack.lm.num_states(),
+                    "arcs": pack.lm.num_arcs(),
+                    "characters": characters,
+                    "not_in_model": unwritable,
+                });
+                outln!("{report}")?;
+            }
         }
         LmCommand::Convert {
             input,
@@ -760,7 +813,7 @@ fn cmd_lm(command: LmCommand) -> anyhow::Result<()> {
                 "arcs": model.num_arcs(),
                 "quantization": quantization,
             });
-            println!("{report}");
+            outln!("{report}")?;
         }
     }
     Ok(())

@@ -168,9 +168,9 @@ pub fn print_alphabet(bases: bool) -> anyhow::Result<()> {
                 Some((s.clone(), base.to_string().into()))
             })
             .collect();
-        println!("{}", serde_json::Value::Object(map));
+        outln!("{}", serde_json::Value::Object(map))?;
     } else {
-        println!("{}", serde_json::to_string(&alphabet)?);
+        outln!("{}", serde_json::to_string(&alphabet)?)?;
     }
     Ok(())
 }
