@@ -135,7 +135,8 @@ struct RecognizerArgs {
     #[arg(long)]
     writing_height: Option<f64>,
     /// Language pack: a code (`en`, `pt-br`: looked up in $INKJOT_MODELS, else the embedded
-    /// English pack) or a pack directory (write `./en` for a directory named like a code).
+    /// English pack; `inkjot lm list` shows the codes there are) or a pack directory (write `./en`
+    /// for a directory named like a code).
     #[arg(long, default_value = "en")]
     lang: String,
     /// Decode greedily without the language model.
