@@ -15,9 +15,12 @@
 // 5. Phone (360 x 740, touch) and the phone held sideways: the line written with touch events, no
 //    horizontal scrolling, touch targets >= 44 px, candidates clear of their score bars, the writing
 //    area and its buttons on the screen with the results beside them.
-// 6. Checks the page asked for nothing but its own origin and logged no script errors.
+// 6. The wasm build (INKJOT_WASM) through the Handwriting API module in Chromium: the same candidates
+//    as the native CLI on 10 words; prints its latency per word next to the native server's.
+// 7. Checks the page asked for nothing but its own origin and logged no script errors.
 //
 // Environment: INKJOT_URL (the server), INKJOT_BIN (the CLI), INKJOT_DEMO_DATA (valid.jsonl.gz),
+// INKJOT_WASM (inkjot.wasm; the wasm check is skipped without it), INKJOT_MODELS (default models/),
 // CHROMIUM (default /usr/bin/chromium), INKJOT_SCREENSHOTS (a directory for the screenshots serve*.png; optional),
 // INKJOT_DEMO_INKS (inks to draw, default 3), INKJOT_DEMO_SCAN (word inks to try, default 60).
 // Prints one line per check and a closing `N passed, M failed`; exits 1 on any failure.
@@ -38,6 +41,7 @@ const CHROMIUM = env.CHROMIUM || '/usr/bin/chromium';
 const SHOTS = env.INKJOT_SCREENSHOTS || '';
 const INKS = Number(env.INKJOT_DEMO_INKS || 3);
 const SCAN = Number(env.INKJOT_DEMO_SCAN || 60);
+const WASM = env.INKJOT_WASM || '';
 const MAX_GAP_MS = 1000; // longest pause kept between points while drawing
 const DEVICES = ['mouse', 'pen', 'touch'];
 
@@ -59,6 +63,8 @@ function finish() {
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
+const MODELS = env.INKJOT_MODELS || path.join(ROOT, 'models');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'inkjot-e2e-'));
 
 /** `inkjot recognize FILE` (English, the server's defaults): one result per line. */
@@ -391,6 +397,67 @@ async function accessibility(page) {
     guide >= 3 && border >= 3);
 }
 
+/**
+ * The wasm build in Chromium through the Handwriting API module: the page's origin serves the
+ * module, the wasm and the model files (routed from disk, as `inkjot serve` would serve static
+ * files); the candidates must equal the native CLI's. Prints the latency per word next to the
+ * native server's (`latency_ms` of /api/recognize, same words, same machine).
+ */
+async function wasmInBrowser(page, words) {
+  const files = {
+    'handwriting.js': [path.join(ROOT, 'src/bin/inkjot/web/handwriting.js'), 'text/javascript'],
+    'inkjot.wasm': [WASM, 'application/wasm'],
+    'recognizer-int8.safetensors': [path.join(MODELS, 'recognizer-int8.safetensors'), 'application/octet-stream'],
+    'en/lm.bin': [path.join(MODELS, 'en/lm.bin'), 'application/octet-stream'],
+    'en/decoder.json': [path.join(MODELS, 'en/decoder.json'), 'application/json'],
+  };
+  await page.route(`${BASE}wasm/**`, (route) => {
+    const name = new URL(route.request().url()).pathname.replace(/^\/wasm\//, '');
+    const file = files[name];
+    return file ? route.fulfill({ body: fs.readFileSync(file[0]), contentType: file[1] }) : route.fulfill({ status: 404 });
+  });
+  const result = await page.evaluate(async (inks) => {
+    const api = await import('/wasm/handwriting.js');
+    const began = performance.now();
+    const inkjot = await api.createInkjot({
+      wasm: '/wasm/inkjot.wasm', model: '/wasm/recognizer-int8.safetensors',
+      languages: { en: { lm: '/wasm/en/lm.bin', decoder: '/wasm/en/decoder.json' } },
+    });
+    const loadMs = performance.now() - began;
+    api.installHandwritingApi(inkjot, { force: true });
+    const recognizer = await navigator.createHandwritingRecognizer({ languages: ['en'] });
+    const out = [];
+    for (const ink of inks) {
+      const drawing = recognizer.startDrawing({ alternatives: 5 });
+      for (const s of ink.strokes) {
+        const stroke = new HandwritingStroke();
+        s.x.forEach((x, k) => stroke.addPoint({ x, y: s.y[k], t: s.t[k] }));
+        drawing.addStroke(stroke);
+      }
+      const t = performance.now();
+      const predictions = await drawing.getPrediction();
+      const wasmMs = performance.now() - t;
+      const response = await fetch('/api/recognize', {
+        method: 'POST', headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ strokes: ink.strokes, lang: 'en', nbest: 5 }),
+      });
+      const native = await response.json();
+      out.push({ texts: predictions.map((p) => p.text), wasmMs, nativeMs: native.latency_ms,
+        segmented: predictions[0].segmentationResult.length > 0 });
+    }
+    return { loadMs, out };
+  }, words.map((w) => w.record));
+  await page.unroute(`${BASE}wasm/**`);
+  const same = result.out.filter((o, i) => JSON.stringify(o.texts) === JSON.stringify(words[i].cli.map((c) => c.text)));
+  check(`in-browser (wasm) recognizer gives the native CLI's candidates on ${same.length} of ${words.length} words`,
+    same.length === words.length, JSON.stringify(result.out.map((o) => o.texts[0])));
+  check('in-browser predictions carry a segmentation', result.out.every((o) => o.segmented));
+  const median = (v) => [...v].sort((a, b) => a - b)[v.length >> 1];
+  console.log(`      wasm in Chromium: load ${result.loadMs.toFixed(0)} ms; per word median `
+    + `${median(result.out.map((o) => o.wasmMs)).toFixed(1)} ms, native server median `
+    + `${median(result.out.map((o) => o.nativeMs)).toFixed(1)} ms (${words.length} words)`);
+}
+
 /** Presses Tab until `id` has the focus (at most 40 times); true when it got there. */
 async function tabTo(page, id) {
   for (let i = 0; i < 40; i++) {
@@ -593,7 +660,8 @@ async function main() {
   check('server answers /api/info with languages', Array.isArray(info.languages)
     && info.languages.includes('en'), JSON.stringify(info));
 
-  const chosen = (await pickInks()).slice(0, INKS);
+  const picked = await pickInks();
+  const chosen = picked.slice(0, INKS);
   if (!check(`the CLI recognizes at least one of the first ${SCAN} UNIPEN valid words`, chosen.length > 0)) {
     return;
   }
@@ -681,6 +749,7 @@ async function main() {
       await page.evaluate(() => document.getElementById('pad-scroll').scrollTo(0, 0)); // the line's start
       await screenshot(page, 'serve.png', true);
     }
+    if (WASM) await wasmInBrowser(page, picked.slice(0, 10));
     await labels(page, cdp, record);
     await accessibility(page);
     await keyboard(page, record);
