@@ -1,18 +1,27 @@
 // End-to-end test of the `inkjot serve` page in real headless Chromium (Debian's, driven by
 // playwright-core; no browser download). Run through tests/demo/run.sh, which starts the server.
 //
-// 1. Picks word inks from UNIPEN valid that the CLI (`inkjot recognize`) gets right, at run time,
-//    so the test holds for whichever model is in use.
-// 2. Draws each of them on the page's canvas with real input events (mouse, pen, touch: pointer
-//    events in the page), paced by the ink's own timestamps, and checks that the page shows the
-//    label as its top candidate, the same as the CLI.
-// 3. Downloads the ink from the page and checks it is valid JSON Lines ink that the CLI recognizes
-//    exactly as the page showed (same candidates, in order).
-// 4. Checks undo and clear, replays a recorded ink from a file, and checks the page asked for
-//    nothing but its own origin.
+// 1. Picks word inks and a text line from UNIPEN valid that the CLI (`inkjot recognize`) reads
+//    right, at run time, so the test holds for whichever model is in use.
+// 2. Desktop (1000 x 800): draws each word (three ruled lines tall) with real
+//    input events (mouse, pen, touch: pointer events in the page), paced by the ink's own
+//    timestamps, and checks that the page shows the label as its top candidate, the same as the
+//    CLI; downloads the page's ink and checks the CLI gives the same candidates, in order.
+// 3. Writes a whole text line at the lines' size: the view must follow the pen (every stroke lands
+//    in the visible writing area), the sheet grows, and the page reads it as the CLI does.
+// 4. Undo, clear, language and pre-context, replay from a file; the label workflow (Clear, Keep,
+//    Replay keep labels with their inks); names, live regions and contrast; keyboard-only use of
+//    every control; the error state (server unreachable, busy) and Retry.
+// 5. Phone (360 x 740, touch) and the phone held sideways: the line written with touch events, no
+//    horizontal scrolling, touch targets >= 44 px, candidates clear of their score bars, the writing
+//    area and its buttons on the screen with the results beside them.
+// 6. The wasm build (INKJOT_WASM) through the Handwriting API module in Chromium: the same candidates
+//    as the native CLI on 10 words; prints its latency per word next to the native server's.
+// 7. Checks the page asked for nothing but its own origin and logged no script errors.
 //
 // Environment: INKJOT_URL (the server), INKJOT_BIN (the CLI), INKJOT_DEMO_DATA (valid.jsonl.gz),
-// CHROMIUM (default /usr/bin/chromium), INKJOT_SCREENSHOTS (a directory for a screenshot; optional),
+// INKJOT_WASM (inkjot.wasm; the wasm check is skipped without it), INKJOT_MODELS (default models/),
+// CHROMIUM (default /usr/bin/chromium), INKJOT_SCREENSHOTS (a directory for the screenshots serve*.png; optional),
 // INKJOT_DEMO_INKS (inks to draw, default 3), INKJOT_DEMO_SCAN (word inks to try, default 60).
 // Prints one line per check and a closing `N passed, M failed`; exits 1 on any failure.
 
@@ -32,6 +41,7 @@ const CHROMIUM = env.CHROMIUM || '/usr/bin/chromium';
 const SHOTS = env.INKJOT_SCREENSHOTS || '';
 const INKS = Number(env.INKJOT_DEMO_INKS || 3);
 const SCAN = Number(env.INKJOT_DEMO_SCAN || 60);
+const WASM = env.INKJOT_WASM || '';
 const MAX_GAP_MS = 1000; // longest pause kept between points while drawing
 const DEVICES = ['mouse', 'pen', 'touch'];
 
@@ -53,6 +63,8 @@ function finish() {
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
+const MODELS = env.INKJOT_MODELS || path.join(ROOT, 'models');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'inkjot-e2e-'));
 
 /** `inkjot recognize FILE` (English, the server's defaults): one result per line. */
@@ -88,8 +100,12 @@ async function pickInks() {
     .filter(({ record, cli }) => cli.length && cli[0].text === record.label);
 }
 
-/** Screen positions (CSS px) of the ink's points scaled into `box`, and their playback times. */
-function layout(record, box) {
+/**
+ * Positions (CSS px on the page's writing sheet) of the ink's points scaled into `box` (or, with
+ * `height`, scaled to that height with the top left corner of its bounding box at `box`), and their
+ * playback times.
+ */
+function layout(record, box, height = 0) {
   let minX = Infinity; let minY = Infinity; let maxX = -Infinity; let maxY = -Infinity;
   for (const s of record.strokes) {
     for (let i = 0; i < s.x.length; i++) {
@@ -98,10 +114,10 @@ function layout(record, box) {
     }
   }
   const margin = 30;
-  const scale = Math.min((box.width - 2 * margin) / Math.max(maxX - minX, 1),
-    (box.height - 2 * margin) / Math.max(maxY - minY, 1), 4);
-  const offX = box.x + (box.width - (maxX - minX) * scale) / 2;
-  const offY = box.y + (box.height - (maxY - minY) * scale) / 2;
+  const scale = height ? height / Math.max(maxY - minY, 1)
+    : Math.min((box.width - 2 * margin) / Math.max(maxX - minX, 1), (box.height - 2 * margin) / Math.max(maxY - minY, 1), 4);
+  const offX = height ? box.x : box.x + (box.width - (maxX - minX) * scale) / 2;
+  const offY = height ? box.y : box.y + (box.height - (maxY - minY) * scale) / 2;
   let clock = 0;
   let prev = record.strokes[0].t[0];
   return record.strokes.map((s) => s.x.map((x, i) => {
@@ -116,10 +132,13 @@ function layout(record, box) {
 }
 
 /**
- * Draws the strokes with CDP input events of one device, at the ink's pace. Each event carries the
- * ink's own time as its timestamp, so the page records the ink's timing, not the event loop's.
+ * Draws the strokes (sheet coordinates) with CDP input events of one device, at the ink's pace. Each
+ * event carries the ink's own time as its timestamp, so the page records the ink's timing, not the
+ * event loop's. Like a writer who looks at the page, each stroke goes where the sheet is now: once
+ * the page's pending scroll (after a pause near the edge) is done, the sheet's offset on screen is
+ * read again. Returns the number of strokes that fell outside the visible writing area.
  */
-async function draw(cdp, strokes, device) {
+async function draw(page, cdp, strokes, device) {
   const epoch = Date.now() / 1000 + 0.05;
   const started = performance.now() + 50;
   const at = async (p) => {
@@ -127,7 +146,24 @@ async function draw(cdp, strokes, device) {
     if (wait > 0) await sleep(wait);
     return epoch + p.ms / 1000;
   };
-  for (const stroke of strokes) {
+  let outside = 0;
+  for (const sheetStroke of strokes) {
+    await page.waitForFunction(() => !document.body.dataset.follow, null, { timeout: 5000 });
+    const where = await page.evaluate(() => {
+      const sheet = document.getElementById('pad-sheet').getBoundingClientRect();
+      const view = document.getElementById('pad-scroll');
+      const r = view.getBoundingClientRect();
+      return {
+        x: sheet.left, y: sheet.top, left: r.left + view.clientLeft, top: r.top + view.clientTop,
+        right: r.left + view.clientLeft + view.clientWidth, bottom: r.top + view.clientTop + view.clientHeight,
+      };
+    });
+    const stroke = sheetStroke.map((p) => ({
+      x: Math.round((p.x + where.x) * 100) / 100, y: Math.round((p.y + where.y) * 100) / 100, ms: p.ms,
+    }));
+    if (stroke.some((p) => p.x < where.left || p.x > where.right || p.y < where.top || p.y > where.bottom)) {
+      outside++;
+    }
     for (let i = 0; i < stroke.length; i++) {
       const p = stroke[i];
       const timestamp = await at(p);
@@ -168,17 +204,7 @@ async function draw(cdp, strokes, device) {
       });
     }
   }
-}
-
-/** Waits until the page shows the answer for `strokes` strokes; returns the candidate texts. */
-async function shown(page, strokes) {
-  await page.waitForSelector(`#results[data-strokes="${strokes}"]`, { timeout: 30000 });
-  await sleep(100); // a newer answer for the same stroke count may still replace it
-  await page.waitForSelector(`#results[data-strokes="${strokes}"]`, { timeout: 30000 });
-  return {
-    top: await page.textContent('#top'),
-    texts: await page.$$eval('#candidates .text', (els) => els.map((e) => e.textContent)),
-  };
+  return outside;
 }
 
 async function waitForServer() {
@@ -195,6 +221,437 @@ async function waitForServer() {
   }
 }
 
+/** Edit distance between two strings, in characters. */
+function editDistance(a, b) {
+  const x = [...a];
+  const y = [...b];
+  let prev = Array.from({ length: y.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= x.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= y.length; j++) {
+      row.push(Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (x[i - 1] === y[j - 1] ? 0 : 1)));
+    }
+    prev = row;
+  }
+  return prev[y.length];
+}
+const cer = (text, label) => editDistance(text, label) / Math.max([...label].length, 1);
+
+/** The first text line of the data (30 to 60 characters) that the CLI reads with CER <= 0.1. */
+async function pickLine() {
+  const lines = [];
+  const input = readline.createInterface({
+    input: fs.createReadStream(DATA).pipe(zlib.createGunzip()),
+    crlfDelay: Infinity,
+  });
+  for await (const line of input) {
+    if (!line.trim()) continue;
+    const r = JSON.parse(line);
+    const points = r.strokes.reduce((n, s) => n + s.x.length, 0);
+    if (r.kind === 'text' && r.label && r.label.length >= 30 && r.label.length <= 60 && points <= 6000
+      && r.strokes.every((s) => Array.isArray(s.t))) {
+      lines.push(r);
+      if (lines.length >= 30) break;
+    }
+  }
+  input.close();
+  const file = path.join(tmp, 'lines.jsonl');
+  fs.writeFileSync(file, lines.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  const results = cliRecognize(file);
+  return lines.find((r, i) => results[i].candidates && results[i].candidates.length
+    && cer(results[i].candidates[0].text, r.label) <= 0.1);
+}
+
+/** Waits until the page shows the answer for `strokes` strokes; returns the candidate texts. */
+async function shown(page, strokes) {
+  await page.waitForSelector(`#results[data-strokes="${strokes}"]`, { timeout: 30000 });
+  await sleep(100); // a newer answer for the same stroke count may still replace it
+  await page.waitForSelector(`#results[data-strokes="${strokes}"]`, { timeout: 30000 });
+  return {
+    top: await page.textContent('#top'),
+    texts: await page.$$eval('#candidates .text', (els) => els.map((e) => e.textContent)),
+  };
+}
+
+/** The page's download (kept inks and the current one) as parsed records. */
+async function downloaded(page, name) {
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download')]);
+  const file = path.join(tmp, name);
+  await download.saveAs(file);
+  return { file, records: fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l)) };
+}
+
+async function screenshot(page, name, fullPage = false) {
+  if (!SHOTS) return;
+  fs.mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: path.join(SHOTS, name), fullPage });
+}
+
+/** Size of the writing sheet and of its visible part, CSS px. */
+const sheetSize = (page) => page.evaluate(() => {
+  const view = document.getElementById('pad-scroll');
+  return { w: view.scrollWidth, h: view.scrollHeight, viewW: view.clientWidth, viewH: view.clientHeight };
+});
+
+/** Distance between the page's ruled lines, CSS px. */
+const linePitch = (page) => page.evaluate(
+  () => parseFloat(getComputedStyle(document.documentElement).getPropertyValue('--line-pitch')),
+);
+
+/**
+ * Writes `record` (a text line) on the first ruled line at the lines' size, its height 0.85 of the
+ * line pitch (about what the ruling invites), and checks the page made room for all of it and reads
+ * it as the CLI reads the page's own ink.
+ */
+async function writeLine(page, cdp, record, device, where) {
+  const n = record.strokes.length;
+  await page.click('#clear');
+  const pitch = await linePitch(page);
+  const before = await sheetSize(page);
+  const outside = await draw(page, cdp, layout(record, { x: 24, y: 0.12 * pitch }, 0.85 * pitch), device);
+  const line = await shown(page, n);
+  const after = await sheetSize(page);
+  check(`${where}: a ${record.label.length}-character line written at the lines' size (${device}) `
+    + `always had room: the view followed the pen`, outside === 0, `${outside} of ${n} strokes fell outside the view`);
+  check(`${where}: the writing sheet grew to the right (${before.w} -> ${after.w} px)`, after.w > before.viewW);
+  const { file, records } = await downloaded(page, `line-${device}.jsonl`);
+  const cli = cliRecognize(file)[0].candidates.map((c) => c.text);
+  check(`${where}: page's candidates for the line equal the CLI's on the page's ink`,
+    JSON.stringify(cli) === JSON.stringify(line.texts) && records.length === 1,
+    `CLI ${JSON.stringify(cli)}, page ${JSON.stringify(line.texts)}`);
+  const err = cer(line.top, record.label);
+  check(`${where}: the line reads "${line.top}" (label "${record.label}", CER ${err.toFixed(3)} <= 0.2)`, err <= 0.2);
+  return line;
+}
+
+/** No horizontal scrolling, touch targets >= 44 px, candidates clear of their score bars. */
+async function phoneLayout(page, where) {
+  const m = await page.evaluate(() => {
+    const visible = (e) => e.offsetParent !== null && getComputedStyle(e).visibility !== 'hidden';
+    const targets = [...document.querySelectorAll('button, select, input[type=text], textarea, label.check')]
+      .filter(visible)
+      .map((e) => { const r = e.getBoundingClientRect(); return { id: e.id || e.className, w: r.width, h: r.height }; });
+    const overlaps = [...document.querySelectorAll('#candidates li')].filter((li) => {
+      const a = li.querySelector('.text').getBoundingClientRect();
+      const b = li.querySelector('.barbox').getBoundingClientRect();
+      return a.right > b.left && a.left < b.right && a.bottom > b.top && a.top < b.bottom;
+    }).length;
+    return {
+      scrollWidth: document.documentElement.scrollWidth, width: window.innerWidth, targets, overlaps,
+      candidates: document.querySelectorAll('#candidates li').length,
+    };
+  });
+  check(`${where}: no horizontal scrolling (page ${m.scrollWidth} px wide, screen ${m.width} px)`,
+    m.scrollWidth <= m.width);
+  const small = m.targets.filter((t) => t.w < 44 || t.h < 44);
+  check(`${where}: all ${m.targets.length} controls are touch targets of at least 44 x 44 px`, small.length === 0,
+    JSON.stringify(small));
+  check(`${where}: ${m.candidates} candidates wrap clear of their score bars`, m.overlaps === 0, `${m.overlaps} overlap`);
+}
+
+/** Contrast ratio (WCAG 2) of two CSS colours `rgb(r, g, b)` or `#rrggbb`. */
+function contrast(a, b) {
+  const rgb = (c) => (c.startsWith('#') ? c.slice(1).match(/../g).map((h) => parseInt(h, 16)) : c.match(/\d+(\.\d+)?/g).slice(0, 3).map(Number));
+  const lum = (c) => {
+    const [r, g, bl] = rgb(c).map((v) => v / 255).map((v) => (v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4));
+    return 0.2126 * r + 0.7152 * g + 0.0722 * bl;
+  };
+  const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x);
+  return (hi + 0.05) / (lo + 0.05);
+}
+
+/** Accessibility: names, live regions, contrast of text (>= 4.5) and of guides and borders (>= 3). */
+async function accessibility(page) {
+  const a = await page.evaluate(() => {
+    const name = (e) => (e.getAttribute('aria-label') || (e.labels && e.labels[0] && e.labels[0].textContent)
+      || e.textContent || e.title || '').trim();
+    const unnamed = [...document.querySelectorAll('button, select, input, textarea, canvas, ol')]
+      .filter((e) => !e.hidden && e.type !== 'file' && !name(e)).map((e) => e.id || e.outerHTML.slice(0, 60));
+    const background = (e) => {
+      for (let n = e; n; n = n.parentElement) {
+        const c = getComputedStyle(n).backgroundColor;
+        if (c && !c.startsWith('rgba(0, 0, 0, 0)') && c !== 'transparent') return c;
+      }
+      return 'rgb(255, 255, 255)';
+    };
+    const texts = ['header p', 'label', '#hint', '#status', '#kept', '#footer', '#candidates .score', '#top', 'button']
+      .flatMap((sel) => [...document.querySelectorAll(sel)].slice(0, 1).map((e) => ({
+        sel, color: getComputedStyle(e).color, bg: sel === '#hint' ? getComputedStyle(document.documentElement).getPropertyValue('--paper').trim() : background(e),
+      })));
+    const css = (v) => getComputedStyle(document.documentElement).getPropertyValue(v).trim();
+    return {
+      unnamed, texts, guide: css('--guide'), paper: css('--paper'), line: css('--line'),
+      live: ['status', 'top', 'label-note'].filter((id) => document.getElementById(id).getAttribute('aria-live') === 'polite'),
+    };
+  });
+  check('every control, the writing area and the candidate list have an accessible name', a.unnamed.length === 0,
+    a.unnamed.join(', '));
+  check('status, top candidate and label note are polite live regions', a.live.length === 3, a.live.join(', '));
+  const ratios = a.texts.map((t) => ({ sel: t.sel, ratio: contrast(t.color, t.bg) }));
+  const low = ratios.filter((r) => r.ratio < 4.5);
+  check(`text contrast >= 4.5:1 (lowest ${Math.min(...ratios.map((r) => r.ratio)).toFixed(2)}:1: `
+    + `${ratios.map((r) => `${r.sel} ${r.ratio.toFixed(2)}`).join(', ')})`, low.length === 0, JSON.stringify(low));
+  const guide = contrast(a.guide, a.paper);
+  const border = contrast(a.line, '#ffffff');
+  check(`ruled lines ${guide.toFixed(2)}:1 on the paper, control borders ${border.toFixed(2)}:1 (>= 3:1)`,
+    guide >= 3 && border >= 3);
+}
+
+/**
+ * The wasm build in Chromium through the Handwriting API module: the page's origin serves the
+ * module, the wasm and the model files (routed from disk, as `inkjot serve` would serve static
+ * files); the candidates must equal the native CLI's. Prints the latency per word next to the
+ * native server's (`latency_ms` of /api/recognize, same words, same machine).
+ */
+async function wasmInBrowser(page, words) {
+  const files = {
+    'handwriting.js': [path.join(ROOT, 'src/bin/inkjot/web/handwriting.js'), 'text/javascript'],
+    'inkjot.wasm': [WASM, 'application/wasm'],
+    'recognizer-int8.safetensors': [path.join(MODELS, 'recognizer-int8.safetensors'), 'application/octet-stream'],
+    'en/lm.bin': [path.join(MODELS, 'en/lm.bin'), 'application/octet-stream'],
+    'en/decoder.json': [path.join(MODELS, 'en/decoder.json'), 'application/json'],
+  };
+  await page.route(`${BASE}wasm/**`, (route) => {
+    const name = new URL(route.request().url()).pathname.replace(/^\/wasm\//, '');
+    const file = files[name];
+    return file ? route.fulfill({ body: fs.readFileSync(file[0]), contentType: file[1] }) : route.fulfill({ status: 404 });
+  });
+  const result = await page.evaluate(async (inks) => {
+    const api = await import('/wasm/handwriting.js');
+    const began = performance.now();
+    const inkjot = await api.createInkjot({
+      wasm: '/wasm/inkjot.wasm', model: '/wasm/recognizer-int8.safetensors',
+      languages: { en: { lm: '/wasm/en/lm.bin', decoder: '/wasm/en/decoder.json' } },
+    });
+    const loadMs = performance.now() - began;
+    api.installHandwritingApi(inkjot, { force: true });
+    const recognizer = await navigator.createHandwritingRecognizer({ languages: ['en'] });
+    const out = [];
+    for (const ink of inks) {
+      const drawing = recognizer.startDrawing({ alternatives: 5 });
+      for (const s of ink.strokes) {
+        const stroke = new HandwritingStroke();
+        s.x.forEach((x, k) => stroke.addPoint({ x, y: s.y[k], t: s.t[k] }));
+        drawing.addStroke(stroke);
+      }
+      const t = performance.now();
+      const predictions = await drawing.getPrediction();
+      const wasmMs = performance.now() - t;
+      const response = await fetch('/api/recognize', {
+        method: 'POST', headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ strokes: ink.strokes, lang: 'en', nbest: 5 }),
+      });
+      const native = await response.json();
+      out.push({ texts: predictions.map((p) => p.text), wasmMs, nativeMs: native.latency_ms,
+        segmented: predictions[0].segmentationResult.length > 0 });
+    }
+    return { loadMs, out };
+  }, words.map((w) => w.record));
+  await page.unroute(`${BASE}wasm/**`);
+  const same = result.out.filter((o, i) => JSON.stringify(o.texts) === JSON.stringify(words[i].cli.map((c) => c.text)));
+  check(`in-browser (wasm) recognizer gives the native CLI's candidates on ${same.length} of ${words.length} words`,
+    same.length === words.length, JSON.stringify(result.out.map((o) => o.texts[0])));
+  check('in-browser predictions carry a segmentation', result.out.every((o) => o.segmented));
+  const median = (v) => [...v].sort((a, b) => a - b)[v.length >> 1];
+  console.log(`      wasm in Chromium: load ${result.loadMs.toFixed(0)} ms; per word median `
+    + `${median(result.out.map((o) => o.wasmMs)).toFixed(1)} ms, native server median `
+    + `${median(result.out.map((o) => o.nativeMs)).toFixed(1)} ms (${words.length} words)`);
+}
+
+/** Presses Tab until `id` has the focus (at most 40 times); true when it got there. */
+async function tabTo(page, id) {
+  for (let i = 0; i < 40; i++) {
+    if (await page.evaluate((want) => document.activeElement && document.activeElement.id === want, id)) return true;
+    await page.keyboard.press('Tab');
+  }
+  return false;
+}
+
+/** Keyboard only: every control is reached with Tab, shows its focus, and works from the keyboard. */
+async function keyboard(page, record) {
+  await page.reload(); // Tab then starts from the top of the page
+  await page.waitForSelector('body[data-ready="1"]', { timeout: 30000 });
+  const order = [];
+  for (let i = 0; i < 40; i++) {
+    await page.keyboard.press('Tab');
+    const f = await page.evaluate(() => {
+      const e = document.activeElement;
+      return { id: e.id, outline: getComputedStyle(e).outlineStyle };
+    });
+    if (!f.id || order.some((o) => o.id === f.id)) break;
+    order.push(f);
+  }
+  const want = ['lang', 'use-lm', 'undo', 'clear', 'newline', 'label', 'keep', 'download', 'open-file',
+    'replay-speed', 'context', 'user-words'];
+  const missed = want.filter((id) => !order.some((o) => o.id === id));
+  check(`Tab reaches every enabled control (${order.map((o) => o.id).join(' ')})`, missed.length === 0,
+    `missed ${missed.join(', ')}`);
+  check('every focused control shows a focus outline', order.every((o) => o.outline !== 'none'),
+    JSON.stringify(order.filter((o) => o.outline === 'none')));
+
+  // Open an ink file, pick it and replay it, all from the keyboard.
+  const file = path.join(tmp, 'keyboard.jsonl');
+  fs.writeFileSync(file, `${JSON.stringify({ ...record, label: 'first' })}\n${JSON.stringify(record)}\n`);
+  await page.evaluate(() => document.activeElement.blur());
+  let opened = await tabTo(page, 'open-file');
+  if (opened) {
+    const choosing = page.waitForEvent('filechooser', { timeout: 10000 });
+    await sleep(200); // Playwright intercepts the chooser once it listens for it
+    await page.keyboard.press('Enter');
+    const chooser = await choosing;
+    await chooser.setFiles(file);
+    await page.waitForFunction(() => !document.getElementById('replay-select').disabled);
+  }
+  check('"Open ink file…" opens the file chooser from the keyboard (Enter)', opened);
+  opened = await tabTo(page, 'replay-select');
+  await page.keyboard.press('ArrowDown');
+  const picked = await page.inputValue('#replay-select');
+  await tabTo(page, 'replay');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('body[data-replay="done"]', { timeout: 30000 });
+  const replayed = await shown(page, record.strokes.length);
+  check('the replay list and Replay work from the keyboard (arrow to ink 2, Enter)',
+    opened && picked === '1' && replayed.top === record.label, `picked ${picked}, shows "${replayed.top}"`);
+  await screenshot(page, 'serve-keyboard.png', true);
+
+  // Space toggles the language model; the page asks again without it.
+  await tabTo(page, 'use-lm');
+  const asked = page.waitForRequest((r) => r.url().endsWith('/api/recognize')
+    && JSON.parse(r.postData() || '{}').use_lm === false, { timeout: 10000 });
+  await page.keyboard.press('Space');
+  await asked;
+  await page.keyboard.press('Space');
+  check('Space toggles the language model checkbox', await page.isChecked('#use-lm'));
+
+  // Label typed and kept from the keyboard; Clear (Enter) then empties the next ink.
+  const keptBefore = Number((await page.textContent('#kept')).split(' ')[0]);
+  await tabTo(page, 'label');
+  await page.keyboard.press('Control+A');
+  await page.keyboard.type('typed at the keyboard');
+  await tabTo(page, 'keep');
+  await page.keyboard.press('Enter');
+  const kept = Number((await page.textContent('#kept')).split(' ')[0]);
+  const note = await page.textContent('#label-note');
+  await shown(page, 0);
+  await replayKept(page, record);
+  await page.evaluate(() => document.activeElement.blur());
+  await tabTo(page, 'clear');
+  await page.keyboard.press('Enter');
+  await shown(page, 0);
+  check('Keep ink (label typed at the keyboard) and Clear work from the keyboard',
+    kept === keptBefore + 1 && note.includes('typed at the keyboard') && (await page.textContent('#top')) === '',
+    `${keptBefore} -> ${kept} kept, note "${note}"`);
+}
+
+/** Replays `record` (the file loaded last) so that there is an ink on the page again. */
+async function replayKept(page, record) {
+  await page.click('#replay');
+  await page.waitForSelector('body[data-replay="done"]', { timeout: 30000 });
+  await shown(page, record.strokes.length);
+}
+
+/** Label workflow: the label goes with its ink through Clear, Keep and Replay. */
+async function labels(page, cdp, record) {
+  const scribble = [[{ x: 40, y: 40, ms: 0 }, { x: 60, y: 30, ms: 20 }, { x: 80, y: 45, ms: 40 }, { x: 100, y: 35, ms: 60 }]];
+  const keptBefore = Number((await page.textContent('#kept')).split(' ')[0]);
+  await page.click('#clear');
+  await draw(page, cdp, scribble, 'mouse');
+  await page.fill('#label', 'wrong word');
+  await page.click('#clear');
+  const afterClear = await page.inputValue('#label');
+  const note = await page.textContent('#label-note');
+  check('Clear empties the label with its ink, and says so', afterClear === '' && note.includes('wrong word'),
+    `label "${afterClear}", note "${note}"`);
+  await draw(page, cdp, scribble, 'mouse');
+  await shown(page, 1);
+  await page.click('#keep');
+  await draw(page, cdp, scribble, 'mouse');
+  await shown(page, 1);
+  await page.fill('#label', 'second');
+  await page.click('#keep');
+  await draw(page, cdp, scribble, 'mouse');
+  await shown(page, 1);
+  await page.fill('#label', 'typed over');
+  const file = path.join(tmp, 'labelled.jsonl');
+  fs.writeFileSync(file, `${JSON.stringify({ ...record, label: 'replayed label' })}\n`);
+  await page.setInputFiles('#replay-file', file);
+  await page.click('#replay');
+  await page.waitForSelector('body[data-replay="done"]', { timeout: 30000 });
+  const replayNote = await page.textContent('#label-note');
+  check('Replay gives the replayed ink its own label and says which typed label it replaced',
+    (await page.inputValue('#label')) === 'replayed label' && replayNote.includes('typed over'), replayNote);
+  const { records } = await downloaded(page, 'labels.jsonl');
+  const got = records.slice(keptBefore).map((r) => r.label ?? null);
+  check('downloaded inks carry the labels of their own inks: [none, "second", "replayed label"]',
+    JSON.stringify(got) === JSON.stringify([null, 'second', 'replayed label']), JSON.stringify(got));
+}
+
+/** Error state: the server unreachable or busy; the page says what to do and Retry recovers. */
+async function errors(page, record) {
+  const file = path.join(tmp, 'error.jsonl');
+  fs.writeFileSync(file, `${JSON.stringify(record)}\n`);
+  await page.setInputFiles('#replay-file', file);
+  await page.route('**/api/recognize', (route) => route.abort('connectionrefused'));
+  await page.click('#replay');
+  await page.waitForSelector('body[data-replay="done"]', { timeout: 30000 });
+  await page.waitForSelector('#retry:not([hidden])', { timeout: 10000 });
+  const status = await page.textContent('#status');
+  check('server unreachable: the status says the local server may have stopped, how to restart it, and offers Retry',
+    /cannot reach the inkjot server/.test(status) && /inkjot serve/.test(status)
+    && await page.evaluate(() => document.getElementById('status').classList.contains('error')), status);
+  await screenshot(page, 'serve-error.png');
+  await page.unroute('**/api/recognize');
+  await page.click('#retry');
+  const back = await shown(page, record.strokes.length);
+  check('Retry recognizes again once the server answers', back.top === record.label
+    && await page.isHidden('#retry'), `shows "${back.top}"`);
+  await page.route('**/api/recognize', (route) => route.fulfill({
+    status: 503, contentType: 'application/json', body: '{"error": "busy"}',
+  }));
+  await page.click('#undo');
+  await page.waitForSelector('#retry:not([hidden])', { timeout: 10000 });
+  const busy = await page.textContent('#status');
+  check('server busy (503): the status gives its message and offers Retry', /busy/.test(busy) && /503/.test(busy), busy);
+  await page.unroute('**/api/recognize');
+  await page.click('#retry');
+  await shown(page, record.strokes.length - 1);
+}
+
+async function launch(viewport, mobile) {
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'inkjot-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    viewport,
+    deviceScaleFactor: mobile ? 2 : 1,
+    isMobile: mobile,
+    hasTouch: true,
+    acceptDownloads: true,
+  });
+  const page = context.pages()[0] || await context.newPage();
+  const foreign = [];
+  const errors = [];
+  page.on('request', (r) => { if (!r.url().startsWith(BASE) && !r.url().startsWith('blob:') && !r.url().startsWith('data:')) foreign.push(r.url()); });
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('console', (m) => {
+    // Requests the test itself fails on purpose are logged by the browser; they are not script errors.
+    if (m.type() === 'error' && !/Failed to load resource|ERR_CONNECTION_REFUSED/.test(m.text())) errors.push(m.text());
+  });
+  await page.goto(BASE);
+  await page.waitForSelector('body[data-ready="1"]', { timeout: 30000 });
+  await page.evaluate(() => {
+    window.pointerTypes = [];
+    document.getElementById('pad').addEventListener('pointerdown', (e) => window.pointerTypes.push(e.pointerType));
+  });
+  const cdp = await context.newCDPSession(page);
+  return {
+    context, page, cdp, foreign, errors,
+    close: async () => { await context.close(); fs.rmSync(profile, { recursive: true, force: true }); },
+  };
+}
+
 async function main() {
   for (const [name, value] of [['INKJOT_URL', BASE], ['INKJOT_BIN', BIN], ['INKJOT_DEMO_DATA', DATA]]) {
     if (!value) throw new Error(`${name} is not set (run tests/demo/run.sh)`);
@@ -203,39 +660,20 @@ async function main() {
   check('server answers /api/info with languages', Array.isArray(info.languages)
     && info.languages.includes('en'), JSON.stringify(info));
 
-  const chosen = (await pickInks()).slice(0, INKS);
+  const picked = await pickInks();
+  const chosen = picked.slice(0, INKS);
   if (!check(`the CLI recognizes at least one of the first ${SCAN} UNIPEN valid words`, chosen.length > 0)) {
     return;
   }
   console.log(`      drawing ${chosen.map((c) => `"${c.record.label}" (${c.record.id})`).join(', ')}`);
+  const lineRecord = await pickLine();
+  check('the CLI reads one of the first 30 UNIPEN valid text lines with CER <= 0.1', Boolean(lineRecord));
 
-  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'inkjot-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1000, height: 800 },
-    deviceScaleFactor: 1,
-    hasTouch: true,
-    acceptDownloads: true,
-  });
+  const desktop = await launch({ width: 1000, height: 800 }, false);
   try {
-    const page = context.pages()[0] || await context.newPage();
-    const foreign = [];
-    const errors = [];
-    page.on('request', (r) => { if (!r.url().startsWith(BASE) && !r.url().startsWith('blob:') && !r.url().startsWith('data:')) foreign.push(r.url()); });
-    page.on('pageerror', (e) => errors.push(String(e)));
-    page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-    await page.goto(BASE);
-    await page.waitForSelector('body[data-ready="1"]', { timeout: 30000 });
+    const { page, cdp } = desktop;
     check('page loads with the language list', (await page.inputValue('#lang')) === 'en');
-    await page.evaluate(() => {
-      window.pointerTypes = [];
-      document.getElementById('pad').addEventListener('pointerdown', (e) => window.pointerTypes.push(e.pointerType));
-    });
-    const cdp = await context.newCDPSession(page);
-    const box = await page.locator('#pad').boundingBox();
+    const pitch = await linePitch(page);
 
     for (const [k, { record, cli }] of chosen.entries()) {
       const device = DEVICES[k % DEVICES.length];
@@ -243,28 +681,22 @@ async function main() {
       const n = record.strokes.length;
       await page.click('#clear');
       await page.evaluate(() => { window.pointerTypes = []; });
-      await draw(cdp, layout(record, box), device);
+      // Large, three ruled lines tall, from the top left: the line below is written at the lines' size.
+      const outside = await draw(page, cdp, layout(record, { x: 24, y: 0.12 * pitch }, 2.6 * pitch), device);
       const page1 = await shown(page, n);
       const types = await page.evaluate(() => window.pointerTypes);
       check(`"${label}" drawn with ${device} pointer events (${n} strokes)`,
-        types.length === n && types.every((t) => t === device), JSON.stringify(types));
+        types.length === n && types.every((t) => t === device) && outside === 0, `${JSON.stringify(types)}, ${outside} outside`);
       check(`"${label}": page's top candidate is the label`, page1.top === label, `page shows "${page1.top}"`);
       check(`"${label}": page's top candidate equals the CLI's`, page1.top === cli[0].text,
         `page "${page1.top}", CLI "${cli[0].text}"`);
-      if (k === 0 && SHOTS) {
-        fs.mkdirSync(SHOTS, { recursive: true });
-        await page.screenshot({ path: path.join(SHOTS, 'serve.png'), fullPage: true });
-      }
 
       // The page's own ink, downloaded, recognized by the CLI: the same candidates, in order.
-      const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download')]);
-      const file = path.join(tmp, `download-${k}.jsonl`);
-      await download.saveAs(file);
-      const lines = fs.readFileSync(file, 'utf8').trim().split('\n');
-      const saved = JSON.parse(lines[0]);
-      const shape = lines.length === 1 && typeof saved.id === 'string' && saved.strokes.length === n
+      const { file, records } = await downloaded(page, `download-${k}.jsonl`);
+      const saved = records[0];
+      const shape = records.length === 1 && typeof saved.id === 'string' && saved.strokes.length === n
         && saved.strokes.every((s) => s.x.length > 1 && s.x.length === s.y.length && s.t.length === s.x.length);
-      check(`"${label}": download is one JSONL ink with ${n} strokes of x, y, t`, shape, lines[0].slice(0, 200));
+      check(`"${label}": download is one JSONL ink with ${n} strokes of x, y, t`, shape, JSON.stringify(saved).slice(0, 200));
       const again = cliRecognize(file)[0].candidates.map((c) => c.text);
       check(`"${label}": CLI on the downloaded ink gives the page's candidates`,
         JSON.stringify(again) === JSON.stringify(page1.texts),
@@ -312,18 +744,64 @@ async function main() {
     check(`replaying "${record.label}" from a file shows the label`, replayed.top === record.label,
       `page shows "${replayed.top}"`);
 
-    check('the page requested nothing outside its own origin', foreign.length === 0, foreign.join(' '));
-    check('no script errors on the page', errors.length === 0, errors.join(' | '));
+    if (lineRecord) {
+      await writeLine(page, cdp, lineRecord, 'pen', 'desktop');
+      await page.evaluate(() => document.getElementById('pad-scroll').scrollTo(0, 0)); // the line's start
+      await screenshot(page, 'serve.png', true);
+    }
+    if (WASM) await wasmInBrowser(page, picked.slice(0, 10));
+    await labels(page, cdp, record);
+    await accessibility(page);
+    await keyboard(page, record);
+    await errors(page, record);
+
+    check('desktop: the page requested nothing outside its own origin', desktop.foreign.length === 0, desktop.foreign.join(' '));
+    check('desktop: no script errors on the page', desktop.errors.length === 0, desktop.errors.join(' | '));
   } finally {
-    await context.close();
-    fs.rmSync(profile, { recursive: true, force: true });
+    await desktop.close();
+  }
+
+  // A phone: 360 x 740 CSS px, touch only; then held sideways.
+  const phone = await launch({ width: 360, height: 740 }, true);
+  try {
+    const { page, cdp } = phone;
+    await phoneLayout(page, 'phone, empty page');
+    if (lineRecord) {
+      await page.evaluate(() => { window.pointerTypes = []; });
+      await writeLine(page, cdp, lineRecord, 'touch', 'phone');
+      const types = await page.evaluate(() => window.pointerTypes);
+      check('phone: the line was drawn with touch pointer events', types.length === lineRecord.strokes.length
+        && types.every((t) => t === 'touch'), JSON.stringify([...new Set(types)]));
+      await phoneLayout(page, 'phone, after the line');
+      await page.evaluate(() => window.scrollTo(0, 0));
+      await screenshot(page, 'serve-phone.png');
+    }
+    await page.setViewportSize({ width: 740, height: 360 });
+    await sleep(300);
+    await page.evaluate(() => window.scrollTo(0, 0));
+    const fit = await page.evaluate(() => {
+      const r = (id) => document.getElementById(id).getBoundingClientRect();
+      const pad = r('pad-scroll');
+      const edit = document.querySelector('.edit').getBoundingClientRect();
+      const results = r('results');
+      return { pad: pad.bottom, edit: edit.bottom, results: results.top, resultsLeft: results.left, padRight: pad.right, h: innerHeight };
+    });
+    check(`phone held sideways: the writing area and its buttons fit the screen (bottom ${fit.edit.toFixed(0)} <= ${fit.h} px) `
+      + 'and the results are beside them', fit.edit <= fit.h && fit.results < fit.h && fit.resultsLeft >= fit.padRight,
+    JSON.stringify(fit));
+    await phoneLayout(page, 'phone held sideways');
+    await screenshot(page, 'serve-phone-landscape.png');
+    check('phone: the page requested nothing outside its own origin', phone.foreign.length === 0, phone.foreign.join(' '));
+    check('phone: no script errors on the page', phone.errors.length === 0, phone.errors.join(' | '));
+  } finally {
+    await phone.close();
   }
 }
 
 const guard = setTimeout(() => {
-  check('finishes within 5 minutes', false);
+  check('finishes within 10 minutes', false);
   finish();
-}, 300000);
+}, 600000);
 try {
   await main();
 } catch (e) {

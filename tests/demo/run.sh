@@ -3,11 +3,12 @@
 #
 #   tests/demo/run.sh [--screenshots DIR]
 #
-# Builds the release binary (cargo is a no-op when it is up to date), installs Debian's chromium
+# Builds the release binary and the wasm library (cargo is a no-op when they are up to date), installs Debian's chromium
 # (apt) and playwright-core (npm ci) when missing, starts `inkjot serve` on a free local port, runs
 # the test, stops the server. Prints `N passed, M failed` last; exits non-zero on any failure.
 #
-# Environment: INKJOT_BIN (use this binary instead of building one), INKJOT_MODELS (a model directory laid out like models/),
+# Environment: INKJOT_BIN (use this binary instead of building one), INKJOT_WASM (use this
+# inkjot.wasm instead of building one), INKJOT_MODELS (a model directory laid out like models/),
 # INKJOT_DEMO_DATA (default ../shared/data/unipen/valid.jsonl.gz beside the repository),
 # CHROMIUM (default /usr/bin/chromium).
 set -euo pipefail
@@ -31,6 +32,14 @@ if [ ! -f "$here/node_modules/playwright-core/package.json" ]; then
   echo "== installing playwright-core (npm ci)"
   (cd "$here" && npm ci --no-audit --no-fund --loglevel=error)
 fi
+
+# The library as WebAssembly, for the in-browser recognizer check (tests/wasm/run.sh tests it in Node).
+if [ -z "${INKJOT_WASM:-}" ]; then
+  rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+  cargo build --release --lib --target wasm32-unknown-unknown --no-default-features
+  INKJOT_WASM="${CARGO_TARGET_DIR:-$root/target}/wasm32-unknown-unknown/release/inkjot.wasm"
+fi
+export INKJOT_WASM
 
 # The page switches between languages: serve every shipped pack, not only the embedded English one.
 export INKJOT_MODELS=${INKJOT_MODELS:-$root/models}

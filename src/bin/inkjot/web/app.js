@@ -27,31 +27,138 @@
     shown: 0, // request whose answer is shown
     kept: [],
     records: [], // from the opened file
+    retry: null, // what the Retry button runs again
     replay: null, // {frame} while replaying
+    sheet: { w: 0, h: 0 }, // size of the writing sheet, CSS px
+    follow: null, // timer that scrolls the sheet once the writer pauses
   };
+
+  // ---- the writing sheet ---------------------------------------------------------------------
+  // Ink coordinates are CSS pixels on the sheet, from its top left. The sheet grows as the writer
+  // nears its right or bottom edge; the canvas is the size of the visible part (it stays in view,
+  // CSS sticky) and draws the sheet translated by the scroll offset.
+
+  const scroller = $('pad-scroll');
+  const sheet = $('pad-sheet');
+  const FOLLOW_NOW = 0.8; // a stroke ending past this part of the view's width scrolls it at once;
+  const FOLLOW_SOON = 0.6; // past this part, once the pen has rested FOLLOW_PAUSE_MS
+  const FOLLOW_PAUSE_MS = 400;
+  const MAX_SHEET = 30000; // largest sheet side, CSS px
+
+  /** Distance between ruled lines (CSS `--line-pitch`), in CSS px. */
+  function pitch() {
+    const v = parseFloat(getComputedStyle(document.documentElement).getPropertyValue('--line-pitch'));
+    return Number.isFinite(v) && v > 8 ? v : 80;
+  }
+  /** Baseline of ruled line `k` (0 = first). The midline is 0.32 pitch above it. */
+  const baseline = (k) => pitch() * (k + 0.72);
+
+  function setSheet(w, h) {
+    state.sheet.w = Math.min(MAX_SHEET, Math.ceil(Math.max(w, scroller.clientWidth)));
+    state.sheet.h = Math.min(MAX_SHEET, Math.ceil(Math.max(h, scroller.clientHeight)));
+    sheet.style.width = `${state.sheet.w}px`;
+    sheet.style.height = `${state.sheet.h}px`;
+  }
+
+  /** Grows the sheet so that (x, y) has room around it: half a view to the right, two lines below. */
+  function roomFor(x, y) {
+    const p = pitch();
+    let { w, h } = state.sheet;
+    if (x > w - 1.5 * p) w = x + Math.max(scroller.clientWidth / 2, 4 * p);
+    if (y > h - 0.6 * p) h = y + 2 * p;
+    if (w !== state.sheet.w || h !== state.sheet.h) setSheet(w, h);
+  }
+
+  /**
+   * Makes room after a stroke: when it ends near the right edge of the view (or near its bottom),
+   * scrolls on at once; when it ends past the middle, scrolls once the pen has rested a moment, so
+   * that a writer who pauses between words has room ahead. The sheet grows to allow it.
+   */
+  function scheduleFollow() {
+    cancelFollow();
+    const s = state.strokes[state.strokes.length - 1];
+    if (!s || !s.x.length) return;
+    const x = s.x[s.x.length - 1];
+    const y = Math.max(...s.y);
+    const view = { w: scroller.clientWidth, h: scroller.clientHeight };
+    const low = () => y > scroller.scrollTop + view.h - 0.3 * pitch();
+    const follow = () => {
+      cancelFollow();
+      let left = scroller.scrollLeft;
+      let top = scroller.scrollTop;
+      if (x > left + FOLLOW_SOON * view.w) left = x - 0.3 * view.w;
+      if (low()) top = y - view.h + 1.3 * pitch();
+      roomFor(left + view.w, top + view.h);
+      scroller.scrollTo({ left, top, behavior: 'instant' });
+    };
+    if (x > scroller.scrollLeft + FOLLOW_NOW * view.w || low()) {
+      follow();
+    } else if (x > scroller.scrollLeft + FOLLOW_SOON * view.w) {
+      state.follow = setTimeout(follow, FOLLOW_PAUSE_MS);
+      document.body.dataset.follow = 'pending';
+    }
+  }
+
+  function cancelFollow() {
+    clearTimeout(state.follow);
+    state.follow = null;
+    delete document.body.dataset.follow;
+  }
+
+  /** Scrolls to the start of the first ruled line below all ink. */
+  function newLine() {
+    let bottom = -Infinity;
+    for (const s of state.strokes) for (const y of s.y) bottom = Math.max(bottom, y);
+    const p = pitch();
+    let k = 0;
+    while (bottom > -Infinity && baseline(k) - 0.75 * p < bottom + 0.15 * p) k++;
+    const top = Math.max(0, baseline(k) - 0.75 * p - 4);
+    roomFor(0, top + scroller.clientHeight);
+    scroller.scrollTo({ left: 0, top, behavior: 'instant' });
+  }
 
   // ---- drawing -------------------------------------------------------------------------------
 
   function resize() {
-    const rect = pad.getBoundingClientRect();
+    const w = scroller.clientWidth;
+    const h = scroller.clientHeight;
     const dpr = window.devicePixelRatio || 1;
-    pad.width = Math.max(1, Math.round(rect.width * dpr));
-    pad.height = Math.max(1, Math.round(rect.height * dpr));
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    pad.style.width = `${w}px`;
+    pad.style.height = `${h}px`;
+    pad.width = Math.max(1, Math.round(w * dpr));
+    pad.height = Math.max(1, Math.round(h * dpr));
+    setSheet(state.sheet.w, state.sheet.h);
     redraw();
   }
 
+  /** The canvas transform: device pixels, then the sheet scrolled into view. */
+  function toSheet() {
+    const dpr = window.devicePixelRatio || 1;
+    ctx.setTransform(dpr, 0, 0, dpr, -scroller.scrollLeft * dpr, -scroller.scrollTop * dpr);
+  }
+
   function guides() {
-    const w = pad.clientWidth;
-    const h = pad.clientHeight;
+    const p = pitch();
+    const left = scroller.scrollLeft;
+    const right = left + scroller.clientWidth;
+    const top = scroller.scrollTop;
+    const bottom = top + scroller.clientHeight;
     ctx.save();
-    ctx.strokeStyle = '#e4e7ec';
+    ctx.strokeStyle = getComputedStyle(document.documentElement).getPropertyValue('--guide').trim() || '#7d8797';
     ctx.lineWidth = 1;
-    ctx.setLineDash([6, 6]);
-    for (const f of [0.38, 0.66]) {
+    for (let k = Math.max(0, Math.floor(top / p) - 1); baseline(k) - 0.32 * p <= bottom; k++) {
+      const y = Math.round(baseline(k)) + 0.5;
+      ctx.setLineDash([]);
       ctx.beginPath();
-      ctx.moveTo(16, Math.round(h * f) + 0.5);
-      ctx.lineTo(w - 16, Math.round(h * f) + 0.5);
+      ctx.moveTo(left, y);
+      ctx.lineTo(right, y);
+      ctx.stroke();
+      const mid = Math.round(baseline(k) - 0.32 * p) + 0.5;
+      ctx.setLineDash([4, 8]);
+      ctx.lineDashOffset = left % 12;
+      ctx.beginPath();
+      ctx.moveTo(left, mid);
+      ctx.lineTo(right, mid);
       ctx.stroke();
     }
     ctx.restore();
@@ -66,10 +173,12 @@
   }
 
   function redraw() {
-    ctx.clearRect(0, 0, pad.clientWidth, pad.clientHeight);
+    toSheet();
+    ctx.clearRect(scroller.scrollLeft, scroller.scrollTop, scroller.clientWidth, scroller.clientHeight);
     guides();
     penStyle();
     for (const s of state.strokes) {
+      if (!s.x.length) continue;
       ctx.beginPath();
       ctx.moveTo(s.x[0], s.y[0]);
       for (let i = 1; i < s.x.length; i++) ctx.lineTo(s.x[i], s.y[i]);
@@ -81,6 +190,7 @@
 
   function segment(s) {
     const n = s.x.length;
+    toSheet();
     penStyle();
     ctx.beginPath();
     if (n === 1) {
@@ -124,11 +234,12 @@
     s.x.push(x);
     s.y.push(y);
     s.t.push(t);
+    roomFor(x, y);
     segment(s);
   }
 
   function addEventPoint(ev) {
-    const rect = pad.getBoundingClientRect();
+    const rect = sheet.getBoundingClientRect();
     if (state.t0 === null) state.t0 = ev.timeStamp;
     pushPoint(round(ev.clientX - rect.left, 2), round(ev.clientY - rect.top, 2),
       round(ev.timeStamp - state.t0, 1), true);
@@ -136,6 +247,7 @@
 
   function endStroke() {
     state.current = null;
+    scheduleFollow();
     recognize();
   }
 
@@ -144,8 +256,27 @@
     state.current = null;
     state.pointerId = null;
     state.t0 = null;
+    cancelFollow();
+    setSheet(0, 0);
+    scroller.scrollTo({ left: 0, top: 0, behavior: 'instant' });
     redraw();
     recognize();
+  }
+
+  /**
+   * Starts a new ink: the label goes with the ink it describes, so it is emptied too (or set to
+   * `label`). Says in the label's note what happened to a label that was there.
+   */
+  function newInk(label = '', why = 'cleared') {
+    const old = $('label').value.trim();
+    $('label').value = label;
+    clearInk();
+    if (old && old !== label) labelNote(`Label “${old}” ${why} with its ink.`);
+    else labelNote('');
+  }
+
+  function labelNote(text) {
+    $('label-note').textContent = text;
   }
 
   function undo() {
@@ -169,6 +300,7 @@
     if (e.pointerType === 'mouse' && e.button !== 0) return;
     e.preventDefault();
     stopReplay();
+    cancelFollow();
     pad.setPointerCapture(e.pointerId);
     state.pointerId = e.pointerId;
     beginStroke();
@@ -195,10 +327,39 @@
 
   // ---- recognition ---------------------------------------------------------------------------
 
-  function setStatus(text, error = false) {
+  /** Shows `text` in the status line (a live region); `retry`, when given, is offered as Retry. */
+  function setStatus(text, error = false, retry = null) {
     const el = $('status');
     el.textContent = text;
     el.classList.toggle('error', error);
+    state.retry = retry;
+    $('retry').hidden = !retry;
+  }
+
+  /**
+   * What went wrong talking to the server, in words a writer can act on. `fetch` rejects with a
+   * bare "Failed to fetch" when the server is gone; the page says so and how to start it again.
+   */
+  function failure(what, err) {
+    if (err instanceof TypeError) {
+      return `${what}: cannot reach the inkjot server at ${location.host}. It may have stopped: `
+        + 'start it again (inkjot serve) and press Retry.';
+    }
+    return `${what}: ${err.message}`;
+  }
+
+  /** Error of a non-OK answer: the server's message (JSON `error`) when it gave one. */
+  async function httpError(response) {
+    let message = '';
+    try {
+      message = (await response.json()).error || '';
+    } catch {
+      // not JSON: the status says enough
+    }
+    const busy = response.status === 503 ? ' (the server is busy; Retry in a moment)' : '';
+    const err = new Error(`${message || response.statusText || 'error'} (HTTP ${response.status})${busy}`);
+    err.status = response.status;
+    return err;
   }
 
   function showCandidates(candidates, strokes) {
@@ -253,10 +414,10 @@
         headers: { 'Content-Type': 'application/json' },
         body,
       });
+      if (!response.ok) throw await httpError(response);
       const data = await response.json();
       if (seq < state.shown) return; // a newer answer is already shown
       state.shown = seq;
-      if (!response.ok) throw new Error(data.error || `HTTP ${response.status}`);
       const roundTrip = performance.now() - began;
       showCandidates(data.candidates, data.strokes);
       setStatus(`${data.strokes} stroke${data.strokes === 1 ? '' : 's'}, ${data.points} points, `
@@ -265,7 +426,9 @@
     } catch (err) {
       if (seq < state.shown) return;
       state.shown = seq;
-      setStatus(`Recognition failed: ${err.message}`, true);
+      // A rejected ink (4xx) fails the same way again; anything else may pass on a retry.
+      const again = !(err.status >= 400 && err.status < 500);
+      setStatus(failure('Recognition failed', err), true, again ? recognize : null);
     }
   }
 
@@ -340,7 +503,7 @@
   /** Plays `record` onto the canvas at its own pace (times `speed`), recognizing after each stroke. */
   function replay(record, speed) {
     stopReplay();
-    clearInk();
+    newInk(String(record.label ?? ''), 'replaced');
     // Times as in inkjot: a missing t is synthesized at 10 ms per point.
     let next = 0;
     const strokes = record.strokes.map((s) => {
@@ -355,12 +518,17 @@
         minY = Math.min(minY, s.y[i]); maxY = Math.max(maxY, s.y[i]);
       }
     }
-    const w = pad.clientWidth; const h = pad.clientHeight;
+    // A wide ink (a word, a line) is written on the first ruled line at the lines' size; anything
+    // else is fitted into the visible part of the sheet, at most three lines tall.
+    const p = pitch();
+    const inkW = Math.max(maxX - minX, 1e-9);
+    const inkH = Math.max(maxY - minY, 1e-9);
     const margin = 24;
-    const scale = Math.min((w - 2 * margin) / Math.max(maxX - minX, 1e-9),
-      (h - 2 * margin) / Math.max(maxY - minY, 1e-9), 10);
-    const offX = (w - (maxX - minX) * scale) / 2;
-    const offY = (h - (maxY - minY) * scale) / 2;
+    const scale = inkW / inkH >= 2.5 ? Math.min(0.85 * p / inkH, 10)
+      : Math.min((scroller.clientWidth - 2 * margin) / inkW, (scroller.clientHeight - 2 * margin) / inkH,
+        2.5 * p / inkH, 10);
+    const offX = margin;
+    const offY = Math.max(4, baseline(0) - 0.3 * p - inkH * scale / 2);
     const t0 = strokes[0].t[0];
     // Schedule: playback time of each point, pauses capped.
     const events = [];
@@ -374,7 +542,6 @@
         t: round(s.t[i] - t0, 1),
       });
     }));
-    $('label').value = record.label ?? '';
     document.body.dataset.replay = 'playing';
     const started = performance.now();
     let k = 0;
@@ -421,10 +588,11 @@
     }
     stopReplay();
     state.kept.push(record);
-    $('label').value = '';
-    clearInk();
+    newInk();
     updateKept();
     setStatus(`Kept ink ${state.kept.length}.`);
+    labelNote(record.label ? `Kept ink ${state.kept.length} labelled “${record.label}”.`
+      : `Kept ink ${state.kept.length} without a label.`);
   });
 
   $('download').addEventListener('click', () => {
@@ -449,7 +617,15 @@
   // ---- controls ------------------------------------------------------------------------------
 
   $('undo').addEventListener('click', undo);
-  $('clear').addEventListener('click', () => { stopReplay(); clearInk(); });
+  $('clear').addEventListener('click', () => { stopReplay(); newInk(); });
+  $('newline').addEventListener('click', newLine);
+  $('retry').addEventListener('click', () => {
+    const again = state.retry;
+    setStatus('Retrying…');
+    if (again) again();
+  });
+  $('open-file').addEventListener('click', () => $('replay-file').click());
+  scroller.addEventListener('scroll', redraw, { passive: true });
   for (const id of ['lang', 'use-lm']) $(id).addEventListener('change', recognize);
   let typing = null;
   for (const id of ['context', 'user-words']) {
@@ -463,17 +639,23 @@
     if ((e.ctrlKey || e.metaKey) && e.key === 'z') {
       e.preventDefault();
       undo();
+    } else if (e.key === 'Enter' && (e.target === document.body || e.target === pad)) {
+      e.preventDefault();
+      newLine();
     } else if (e.key === 'Escape') {
       stopReplay();
-      clearInk();
+      newInk();
     }
   });
-  window.addEventListener('resize', resize);
+  new ResizeObserver(resize).observe(scroller);
 
   async function loadInfo() {
     const select = $('lang');
     try {
-      const info = await (await fetch('api/info')).json();
+      const response = await fetch('api/info');
+      if (!response.ok) throw await httpError(response);
+      const info = await response.json();
+      select.replaceChildren();
       for (const code of info.languages) {
         const option = document.createElement('option');
         option.value = code;
@@ -493,7 +675,10 @@
         + `${info.int8 ? ' (int8)' : ''} · nothing leaves this machine`;
       document.body.dataset.ready = '1';
     } catch (err) {
-      setStatus(`Cannot reach the inkjot server: ${err.message}`, true);
+      setStatus(failure('Cannot load the languages', err), true, async () => {
+        await loadInfo();
+        if (document.body.dataset.ready === '1') recognize();
+      });
     }
   }
 
