@@ -212,6 +212,7 @@ pub fn checked_options(
         use_lm,
         user_words: (!user_words.is_empty()).then(|| std::sync::Arc::new(user_words)),
         segments: false,
+        lines: true,
     })
 }
 
