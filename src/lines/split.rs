@@ -55,6 +55,8 @@ struct Building {
 const RECENT: usize = 8;
 /// Following tall strokes that must confirm a new line.
 const CONFIRM: usize = 5;
+/// Strokes looked at to find them (bounds the work per stroke).
+const LOOKAHEAD: usize = 32;
 /// Tall strokes nearest in x that give a line's band at a position.
 const NEAREST: usize = 4;
 
@@ -195,11 +197,12 @@ fn recent(strokes: &[usize], boxes: &[StrokeBox]) -> (f64, f64, f64) {
     )
 }
 
-/// True when the tall strokes from `i` on (the next [`CONFIRM`], at least 2) are mostly (more
-/// than half) at a height whose centre passes `test`.
+/// True when the tall strokes from `i` on (the next [`CONFIRM`] among [`LOOKAHEAD`] strokes, at
+/// least 2) are mostly (more than half) at a height whose centre passes `test`.
 fn confirmed(boxes: &[StrokeBox], i: usize, test: impl Fn(f64) -> bool) -> bool {
     let ahead: Vec<f64> = boxes[i..]
         .iter()
+        .take(LOOKAHEAD)
         .filter(|b| b.tall)
         .take(CONFIRM)
         .map(StrokeBox::centre_y)
@@ -270,24 +273,26 @@ fn core(strokes: &[usize], boxes: &[StrokeBox]) -> (f64, f64) {
     )
 }
 
-/// Merges lines whose cores overlap by more than half of the smaller core (false splits).
-fn merge_overlapping(mut groups: Vec<Vec<usize>>, boxes: &[StrokeBox]) -> Vec<Vec<usize>> {
-    'again: loop {
-        for a in 0..groups.len() {
-            for b in a + 1..groups.len() {
-                let (ta, ba) = core(&groups[a], boxes);
-                let (tb, bb) = core(&groups[b], boxes);
-                let overlap = ba.min(bb) - ta.max(tb);
-                let smaller = (ba - ta).min(bb - tb);
-                if overlap > 0.5 * smaller {
-                    let moved = groups.remove(b);
-                    groups[a].extend(moved);
-                    continue 'again;
-                }
+/// Merges lines whose cores overlap by more than half of the smaller core (false splits): in
+/// top-to-bottom order of their core centres, each line into the one above when they overlap.
+fn merge_overlapping(groups: Vec<Vec<usize>>, boxes: &[StrokeBox]) -> Vec<Vec<usize>> {
+    let mut ordered: Vec<((f64, f64), Vec<usize>)> =
+        groups.into_iter().map(|g| (core(&g, boxes), g)).collect();
+    ordered.sort_by(|a, b| (a.0.0 + a.0.1).total_cmp(&(b.0.0 + b.0.1)));
+    let mut merged: Vec<((f64, f64), Vec<usize>)> = Vec::with_capacity(ordered.len());
+    for ((top, bottom), group) in ordered {
+        if let Some(((above_top, above_bottom), above)) = merged.last_mut() {
+            let overlap = bottom.min(*above_bottom) - top.max(*above_top);
+            let smaller = (bottom - top).min(*above_bottom - *above_top);
+            if overlap > 0.5 * smaller {
+                above.extend(group);
+                (*above_top, *above_bottom) = core(above, boxes);
+                continue;
             }
         }
-        return groups;
+        merged.push(((top, bottom), group));
     }
+    merged.into_iter().map(|(_, g)| g).collect()
 }
 
 /// The upper median of values (the larger middle one for an even count, so that the bottom of
