@@ -94,7 +94,7 @@ pub struct Recognition {
     pub curves: usize,
     /// The lines of the ink, top to bottom, each with the best candidate's text for it, whose
     /// text joins them with `\n`; one line holding every stroke when the ink is not split.
-    /// Empty when there is no candidate.
+    /// Empty when there is no candidate, and from [`Recognizer::recognize_features`] (no ink).
     pub lines: Vec<TextLine>,
 }
 

@@ -354,7 +354,7 @@ mod tests {
         second.push(18);
         assert_eq!(stroke_sets(&lines), vec![first, second]);
         assert_eq!(lines[0].bbox.min_y, -8.0);
-        assert_eq!(lines[1].bbox.max_y, 110.0 + 8.0 * 0.0);
+        assert_eq!(lines[1].bbox.max_y, 110.0);
     }
 
     #[test]
