@@ -12,13 +12,18 @@ use inkjot::ink::{InkLimits, InkRecord, read_ink_file};
 const WORDS: usize = 200;
 
 fn valid_words() -> Vec<InkRecord> {
+    valid_of_kind("word", WORDS)
+}
+
+/// The first `n` inks of a kind in UNIPEN valid.
+fn valid_of_kind(kind: &str, n: usize) -> Vec<InkRecord> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/unipen/valid.jsonl.gz");
     let records = read_ink_file(&path, InkLimits::default())
         .unwrap_or_else(|e| panic!("benches need {}: {e}", path.display()));
     records
         .filter_map(Result::ok)
-        .filter(|r| r.kind.as_deref() == Some("word"))
-        .take(WORDS)
+        .filter(|r| r.kind.as_deref() == Some(kind))
+        .take(n)
         .collect()
 }
 
@@ -217,5 +222,70 @@ fn decode(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, features, model, decode);
+/// Line splitting (`inkjot::lines`) of single-line inks, alone and as part of recognition with
+/// the English pack: the same inks with `lines` on (the default) and off.
+fn lines(c: &mut Criterion) {
+    use inkjot::lines::split_lines;
+    let words = valid_words();
+    let texts: Vec<InkRecord> = valid_of_kind("text", 400)
+        .into_iter()
+        .filter(|r| split_lines(&r.ink).len() == 1)
+        .take(TEXTS)
+        .collect();
+    let mut group = c.benchmark_group("lines");
+    group.throughput(Throughput::Elements(words.len() as u64));
+    group.bench_function(format!("split_{WORDS}_words"), |b| {
+        b.iter(|| {
+            words
+                .iter()
+                .map(|r| split_lines(&r.ink).len())
+                .sum::<usize>()
+        })
+    });
+    group.throughput(Throughput::Elements(texts.len() as u64));
+    group.bench_function(format!("split_{TEXTS}_single_line_texts"), |b| {
+        b.iter(|| {
+            texts
+                .iter()
+                .map(|r| split_lines(&r.ink).len())
+                .sum::<usize>()
+        })
+    });
+    let path = shipped_model();
+    let en = Path::new(env!("CARGO_MANIFEST_DIR")).join("models/en");
+    let recognizer = match inkjot::decode::LanguagePack::load(&en)
+        .and_then(|pack| inkjot::Recognizer::from_file(&path)?.with_language_pack(&pack))
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("no model or English pack ({e}); skipping the recognition benches");
+            return;
+        }
+    };
+    for lines in [true, false] {
+        let options = inkjot::RecognizeOptions {
+            lines,
+            ..inkjot::RecognizeOptions::default()
+        };
+        let mode = if lines { "lines" } else { "single_line" };
+        group.bench_function(format!("recognize_{TEXTS}_texts_int8_lm_en_{mode}"), |b| {
+            b.iter(|| {
+                texts
+                    .iter()
+                    .map(|r| {
+                        recognizer
+                            .recognize(&r.ink, &options)
+                            .map_or(0, |x| x.curves)
+                    })
+                    .sum::<usize>()
+            })
+        });
+    }
+    group.finish();
+}
+
+/// Single-line text inks in the `lines` benches.
+const TEXTS: usize = 50;
+
+criterion_group!(benches, features, model, decode, lines);
 criterion_main!(benches);

@@ -35,7 +35,7 @@
 
 // Version of the C ABI: raised whenever a function signature or a struct layout changes. Compare
 // it with `inkjot_abi_version()` at run time to detect a header/library mismatch.
-#define INKJOT_ABI_VERSION 2
+#define INKJOT_ABI_VERSION 3
 
 // Largest accepted `nbest`.
 #define INKJOT_MAX_NBEST 100
@@ -109,6 +109,9 @@ typedef struct {
   // Fill each candidate's segments (`inkjot_results_segment`): which strokes and points wrote
   // each character and word (default false).
   bool segments;
+  // Read the ink as one line (default false: split it into lines of writing, recognize each,
+  // join them with `\n`; `inkjot_results_line`).
+  bool single_line;
 } InkjotOptions;
 
 // One sampled pen position: x to the right, y downward (any device unit), t in milliseconds.
@@ -148,6 +151,22 @@ typedef struct {
   // Bounding box of its points in the ink's units: min x, min y, max x, max y.
   double box[4];
 } InkjotSegment;
+
+// One line of the ink, as `inkjot_results_line` fills it: the best candidate's text for it and
+// its strokes. Its pointers belong to the results and are valid until `inkjot_results_free`.
+typedef struct {
+  // The best candidate's text of the line (no line break), NUL-terminated UTF-8.
+  const char *text;
+  // Indices of the strokes (as passed in) that form the line, ascending (`stroke_count`
+  // entries; NULL when 0).
+  const size_t *strokes;
+  // Number of entries in `strokes`.
+  size_t stroke_count;
+  // False when the line has no points; `box` is then all zeros.
+  bool has_box;
+  // Bounding box of its points in the ink's units: min x, min y, max x, max y.
+  double box[4];
+} InkjotLine;
 
 #ifdef __cplusplus
 extern "C" {
@@ -307,6 +326,27 @@ size_t inkjot_results_segment_count(const InkjotResults *results, size_t index);
 // # Safety
 // `results` is NULL or a live list from this library; `out` is NULL or valid for writes.
 InkjotStatus inkjot_results_segment(const InkjotResults *results, size_t index, size_t segment, InkjotSegment *out);
+
+// Number of lines of the ink, top to bottom (the best candidate's text joins their texts with
+// `\n`): one when the ink was not split (`InkjotOptions.single_line`, or a single line of
+// writing); 0 when there is no candidate or `results` is NULL.
+//
+// Thread safety: any thread (the list is immutable).
+//
+// # Safety
+// `results` is NULL or a live list from this library.
+size_t inkjot_results_line_count(const InkjotResults *results);
+
+// Writes line `line` (0 = top) of the ink to `out`.
+//
+// Ownership: the string and array `out` points to belong to `results` and are valid until
+// `inkjot_results_free(results)`.
+// Errors: NULL_POINTER; INVALID_ARGUMENT when `line` is out of range.
+// Thread safety: any thread (the list is immutable).
+//
+// # Safety
+// `results` is NULL or a live list from this library; `out` is NULL or valid for writes.
+InkjotStatus inkjot_results_line(const InkjotResults *results, size_t line, InkjotLine *out);
 
 // Frees a candidate list and its strings. NULL is a no-op.
 //

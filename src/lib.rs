@@ -55,6 +55,7 @@ pub mod features;
 #[allow(unsafe_code)] // the C ABI: raw pointers from callers; each block has a SAFETY comment
 pub mod ffi;
 pub mod ink;
+pub mod lines;
 pub mod metrics;
 pub mod model;
 pub mod models;

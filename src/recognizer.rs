@@ -25,6 +25,7 @@ use crate::features::{
     fit_ink,
 };
 use crate::ink::Ink;
+use crate::lines::{TextLine, join_candidates, split_lines};
 use crate::model::Model;
 use crate::segment::segment;
 
@@ -65,6 +66,9 @@ pub struct RecognizeOptions {
     /// Fill each candidate's [`Candidate::segments`]: which strokes and points wrote each
     /// character and word ([`crate::segment`]), in batch recognition and streaming sessions.
     pub segments: bool,
+    /// Split the ink into lines of writing ([`crate::lines`]), recognize each and join them with
+    /// `\n` ([`Recognition::lines`]); false reads the whole ink as one line.
+    pub lines: bool,
 }
 
 impl Default for RecognizeOptions {
@@ -76,6 +80,7 @@ impl Default for RecognizeOptions {
             use_lm: true,
             user_words: None,
             segments: false,
+            lines: true,
         }
     }
 }
@@ -85,8 +90,12 @@ impl Default for RecognizeOptions {
 pub struct Recognition {
     /// Candidates, best first.
     pub candidates: Vec<Candidate>,
-    /// Number of curves the ink was fitted with (frames the network saw).
+    /// Number of curves the ink was fitted with (frames the network saw), over all lines.
     pub curves: usize,
+    /// The lines of the ink, top to bottom, each with the best candidate's text for it, whose
+    /// text joins them with `\n`; one line holding every stroke when the ink is not split.
+    /// Empty when there is no candidate, and from [`Recognizer::recognize_features`] (no ink).
+    pub lines: Vec<TextLine>,
 }
 
 /// Recognizes handwriting with one model.
@@ -181,8 +190,48 @@ impl Recognizer {
         &self.features
     }
 
-    /// Recognizes one ink.
+    /// Recognizes one ink: line by line when [`RecognizeOptions::lines`] is set and the ink
+    /// has several ([`crate::lines`]; each line after the first takes the lines before it as
+    /// pre-context), else as one line.
     pub fn recognize(&self, ink: &Ink, options: &RecognizeOptions) -> Result<Recognition> {
+        check_nbest(options.nbest)?;
+        let lines = if options.lines {
+            split_lines(ink)
+        } else {
+            Vec::new()
+        };
+        if lines.len() < 2 {
+            let mut recognition = self.recognize_line(ink, options)?;
+            recognition.lines = whole_line(ink, &recognition.candidates);
+            return Ok(recognition);
+        }
+        let mut per_line = Vec::with_capacity(lines.len());
+        let mut curves = 0;
+        let mut line_options = options.clone();
+        for line in &lines {
+            let Some(line_ink) = ink.select_strokes(&line.strokes) else {
+                per_line.push(Vec::new());
+                continue;
+            };
+            let recognition = self.recognize_line(&line_ink, &line_options)?;
+            curves += recognition.curves;
+            if let Some(best) = recognition.candidates.first() {
+                line_options.pre_context =
+                    format!("{}{} ", line_options.pre_context, best.text.trim());
+            }
+            per_line.push(recognition.candidates);
+        }
+        let shares = self.decoder.is_some() && options.use_lm;
+        let (candidates, lines) = join_candidates(&per_line, &lines, options.nbest, shares);
+        Ok(Recognition {
+            candidates,
+            curves,
+            lines,
+        })
+    }
+
+    /// Recognizes an ink as one line (no `lines` in the result).
+    fn recognize_line(&self, ink: &Ink, options: &RecognizeOptions) -> Result<Recognition> {
         let config = FeatureConfig {
             area: options.writing_area,
             ..self.features
@@ -190,7 +239,6 @@ impl Recognizer {
         if !options.segments {
             return self.recognize_features(&featurize(ink, &config), options);
         }
-        check_nbest(options.nbest)?;
         let curves = fit_ink(ink, &config);
         let rows: Vec<[f32; FEATURE_DIM]> = curves.iter().map(curve_features).collect();
         let lengths: Vec<usize> = ink.strokes().iter().map(|s| s.points.len()).collect();
@@ -204,6 +252,7 @@ impl Recognizer {
                 Some((ink, &spans)),
             ),
             curves: logprobs.frames(),
+            lines: Vec::new(),
         })
     }
 
@@ -227,8 +276,10 @@ impl Recognizer {
     ) -> Result<Recognition> {
         check_nbest(options.nbest)?;
         let logprobs = self.model.forward(features);
+        let candidates = self.finish(self.decode(&logprobs, options)?, &logprobs, options, ink);
         Ok(Recognition {
-            candidates: self.finish(self.decode(&logprobs, options)?, &logprobs, options, ink),
+            lines: ink.map_or_else(Vec::new, |(ink, _)| whole_line(ink, &candidates)),
+            candidates,
             curves: logprobs.frames(),
         })
     }
@@ -313,6 +364,20 @@ impl Recognizer {
             _ => vec![greedy(logprobs, self.model.alphabet())],
         })
     }
+}
+
+/// The one line of an ink read whole: the best candidate's text, every stroke, the ink's box
+/// (nothing when there is no candidate).
+pub(crate) fn whole_line(ink: &Ink, candidates: &[Candidate]) -> Vec<TextLine> {
+    candidates
+        .first()
+        .map(|best| TextLine {
+            text: best.text.trim().to_string(),
+            strokes: (0..ink.strokes().len()).collect(),
+            bbox: ink.bounding_box(),
+        })
+        .into_iter()
+        .collect()
 }
 
 #[cfg(test)]

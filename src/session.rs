@@ -30,7 +30,8 @@ use crate::features::{
     curve_spans, fit_stroke, pen_up_curve,
 };
 use crate::ink::{BoundingBox, Ink, InkLimits, Point, Stroke};
-use crate::recognizer::{Recognition, RecognizeOptions, Recognizer};
+use crate::lines::split_lines;
+use crate::recognizer::{Recognition, RecognizeOptions, Recognizer, whole_line};
 
 /// Settings fixed for a session's life.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -267,6 +268,9 @@ impl Session {
     /// The candidates for everything written so far, the stroke in progress included; an empty
     /// session gives none. `options.writing_area` must be `Auto` (meaning the session's) or the
     /// session's own area, else [`Error::InvalidArgument`], as is an `nbest` of 0.
+    /// With [`RecognizeOptions::lines`], once the ink holds several lines (a line started below
+    /// the previous one) it is recognized line by line as [`Recognizer::recognize`] does, each
+    /// line fitted afresh; until then [`Recognition::lines`] is the one line.
     pub fn candidates(&mut self, options: &RecognizeOptions) -> Result<Recognition> {
         let area = self.options.writing_area;
         if options.writing_area != WritingArea::Auto && options.writing_area != area {
@@ -284,12 +288,28 @@ impl Session {
             return Ok(Recognition {
                 candidates: Vec::new(),
                 curves: 0,
+                lines: Vec::new(),
             });
         }
-        let ink = options.segments.then(|| self.ink()).flatten();
+        let ink = (options.segments || options.lines)
+            .then(|| self.ink())
+            .flatten();
         let Some(ink) = ink else {
             return self.recognizer.recognize_features(&features, options);
         };
+        if options.lines && split_lines(&ink).len() > 1 {
+            // A line started below another: recognized line by line, as in batch recognition.
+            let options = RecognizeOptions {
+                writing_area: area,
+                ..options.clone()
+            };
+            return self.recognizer.recognize(&ink, &options);
+        }
+        if !options.segments {
+            let mut recognition = self.recognizer.recognize_features(&features, options)?;
+            recognition.lines = whole_line(&ink, &recognition.candidates);
+            return Ok(recognition);
+        }
         let lengths: Vec<usize> = ink.strokes().iter().map(|s| s.points.len()).collect();
         let spans = curve_spans(&lengths, &curves);
         self.recognizer

@@ -752,3 +752,72 @@ fn one_recognizer_serves_many_threads() {
     // SAFETY: every thread has finished.
     unsafe { inkjot_recognizer_free(r) };
 }
+
+#[test]
+fn lines_match_the_rust_api() {
+    if !Path::new(SHIPPED_MODEL).exists() {
+        return;
+    }
+    let r = load(SHIPPED_MODEL);
+    let rust = Recognizer::from_file(Path::new(SHIPPED_MODEL)).unwrap();
+    let fixture = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/multiline_valid.jsonl"
+    );
+    let records = inkjot::ink::read_ink_file(Path::new(fixture), Default::default()).unwrap();
+    let mut several = 0;
+    for record in records {
+        let record = record.unwrap();
+        let (points, lengths) = c_arrays(&record.ink);
+        for single_line in [false, true] {
+            let mut options = inkjot_options_default();
+            options.single_line = single_line;
+            let expected = rust
+                .recognize(
+                    &record.ink,
+                    &RecognizeOptions {
+                        lines: !single_line,
+                        ..RecognizeOptions::default()
+                    },
+                )
+                .unwrap()
+                .lines;
+            let (s, res) = call_recognize(r, &points, &lengths, &options);
+            assert_eq!(s, InkjotStatus::Ok, "{}", last_error());
+            // SAFETY: `res` is a live list until freed below; `line` is a local; the strings and
+            // arrays it points to are read before the list is freed.
+            unsafe {
+                let count = inkjot_results_line_count(res);
+                assert_eq!(count, expected.len(), "{}", record.id);
+                for (k, want) in expected.iter().enumerate() {
+                    let mut line = std::mem::zeroed::<InkjotLine>();
+                    assert_eq!(inkjot_results_line(res, k, &mut line), InkjotStatus::Ok);
+                    assert_eq!(CStr::from_ptr(line.text).to_str().unwrap(), want.text);
+                    let strokes = std::slice::from_raw_parts(line.strokes, line.stroke_count);
+                    assert_eq!(strokes, want.strokes.as_slice());
+                    let b = want.bbox;
+                    assert!(line.has_box);
+                    assert_eq!(line.r#box, [b.min_x, b.min_y, b.max_x, b.max_y]);
+                }
+                let mut line = std::mem::zeroed::<InkjotLine>();
+                assert_eq!(
+                    inkjot_results_line(res, count, &mut line),
+                    InkjotStatus::InvalidArgument
+                );
+                assert_eq!(
+                    inkjot_results_line(res, 0, null_mut()),
+                    InkjotStatus::NullPointer
+                );
+                inkjot_results_free(res);
+            }
+            if single_line {
+                assert_eq!(expected.len(), 1, "{}", record.id);
+            } else {
+                several += usize::from(expected.len() > 1);
+            }
+        }
+    }
+    assert_eq!(several, 5);
+    // SAFETY: made above, freed once.
+    unsafe { inkjot_recognizer_free(r) };
+}

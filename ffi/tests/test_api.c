@@ -352,6 +352,61 @@ static void test_segments(const InkjotRecognizer *r, const InkTextFile *file) {
     }
 }
 
+/* Lines: the best text joins the lines' texts with '\n', every stroke is in exactly one line,
+ * each line's box holds its strokes' points; single_line gives one line of every stroke. */
+static void test_lines(const InkjotRecognizer *r, const InkTextFile *file) {
+    InkjotOptions o = inkjot_options_default();
+    CHECK(!o.single_line);
+    for (size_t i = 0; i < file->count; i++) {
+        const InkText *ink = &file->inks[i];
+        for (int single = 0; single <= 1; single++) {
+            o.single_line = single;
+            InkjotResults *res = NULL;
+            CHECK_STATUS(inkjot_recognize(r, ink->points, ink->lengths, ink->stroke_count, &o, &res),
+                         INKJOT_STATUS_OK);
+            if (!res) continue;
+            size_t n = inkjot_results_line_count(res);
+            CHECK(n >= 1 && n <= ink->stroke_count);
+            if (single) CHECK(n == 1);
+            char joined[1024] = "";
+            size_t seen = 0;
+            for (size_t k = 0; k < n; k++) {
+                InkjotLine line;
+                CHECK_STATUS(inkjot_results_line(res, k, &line), INKJOT_STATUS_OK);
+                if (k > 0 && strlen(joined) + 1 < sizeof joined) strcat(joined, "\n");
+                if (strlen(joined) + strlen(line.text) < sizeof joined) strcat(joined, line.text);
+                CHECK(line.stroke_count > 0 && line.strokes != NULL && line.has_box);
+                for (size_t j = 0; j < line.stroke_count; j++) {
+                    size_t stroke = line.strokes[j];
+                    CHECK(stroke < ink->stroke_count);
+                    CHECK(j == 0 || line.strokes[j - 1] < stroke);
+                    size_t first = 0;
+                    for (size_t q = 0; q < stroke && q < ink->stroke_count; q++) first += ink->lengths[q];
+                    for (size_t q = 0; stroke < ink->stroke_count && q < ink->lengths[stroke]; q++) {
+                        const InkjotPoint *p = &ink->points[first + q];
+                        CHECK(p->x >= line.box[0] && p->y >= line.box[1] && p->x <= line.box[2] && p->y <= line.box[3]);
+                    }
+                }
+                seen += line.stroke_count;
+            }
+            CHECK(seen == ink->stroke_count);
+            /* The best text, trimmed of outer spaces, is the lines joined. */
+            const char *best = inkjot_results_text(res, 0);
+            CHECK(best != NULL);
+            if (!best) best = "";
+            while (*best == ' ') best++;
+            size_t len = strlen(best);
+            while (len > 0 && best[len - 1] == ' ') len--;
+            CHECK(strlen(joined) == len && strncmp(joined, best, len) == 0);
+            InkjotLine line;
+            CHECK_STATUS(inkjot_results_line(res, n, &line), INKJOT_STATUS_INVALID_ARGUMENT);
+            CHECK_STATUS(inkjot_results_line(res, 0, NULL), INKJOT_STATUS_NULL_POINTER);
+            inkjot_results_free(res);
+        }
+    }
+    CHECK(inkjot_results_line_count(NULL) == 0);
+}
+
 static void test_language_pack(const char *dir, const InkjotRecognizer *plain, const InkTextFile *file) {
     InkjotRecognizer *r = NULL;
     CHECK_STATUS(inkjot_recognizer_new_from_path(dir, "xx", &r), INKJOT_STATUS_IO);
@@ -410,6 +465,7 @@ int main(int argc, char **argv) {
     test_recognize(argv[1], r, &file);
     test_session(r, &file);
     test_segments(r, &file);
+    test_lines(r, &file);
     test_session_outlives_recognizer(argv[1], &file.inks[1]);
     if (argc == 4) test_language_pack(argv[3], r, &file);
     inkjot_recognizer_free(r);

@@ -41,6 +41,7 @@ fuzz_target!(|data: &[u8]| {
         use_lm: flags & 2 == 2,
         segments: flags & 4 == 4,
         user_words: None,
+        lines: flags & 8 == 8,
     };
     match recognizer.recognize(&ink, &options) {
         Ok(result) => {

@@ -44,8 +44,9 @@ pub use recognizer::{
     inkjot_recognizer_new_from_path, recognizer_from_memory, recognizer_from_path,
 };
 pub use results::{
-    InkjotPointRange, InkjotResults, InkjotSegment, InkjotSegmentKind, inkjot_results_confidence,
-    inkjot_results_count, inkjot_results_free, inkjot_results_score, inkjot_results_segment,
+    InkjotLine, InkjotPointRange, InkjotResults, InkjotSegment, InkjotSegmentKind,
+    inkjot_results_confidence, inkjot_results_count, inkjot_results_free, inkjot_results_line,
+    inkjot_results_line_count, inkjot_results_score, inkjot_results_segment,
     inkjot_results_segment_count, inkjot_results_text,
 };
 pub use session::{
@@ -60,7 +61,7 @@ use crate::recognizer::RecognizeOptions;
 
 /// Version of the C ABI: raised whenever a function signature or a struct layout changes. Compare
 /// it with `inkjot_abi_version()` at run time to detect a header/library mismatch.
-pub const INKJOT_ABI_VERSION: u32 = 2;
+pub const INKJOT_ABI_VERSION: u32 = 3;
 
 /// Largest accepted `nbest`.
 pub const INKJOT_MAX_NBEST: usize = 100;
@@ -111,6 +112,9 @@ pub struct InkjotOptions {
     /// Fill each candidate's segments (`inkjot_results_segment`): which strokes and points wrote
     /// each character and word (default false).
     pub segments: bool,
+    /// Read the ink as one line (default false: split it into lines of writing, recognize each,
+    /// join them with `\n`; `inkjot_results_line`).
+    pub single_line: bool,
 }
 
 /// The default options: 5 candidates, no pre-context, the ink's own height, the LM on.
@@ -128,6 +132,7 @@ const DEFAULT_OPTIONS: InkjotOptions = InkjotOptions {
     use_lm: true,
     user_words: std::ptr::null(),
     segments: false,
+    single_line: false,
 };
 
 /// The library version ("0.1.0"), NUL-terminated.
@@ -183,6 +188,7 @@ unsafe fn recognize_options(options: *const InkjotOptions) -> Result<RecognizeOp
     let user_words = unsafe { opt_str(options.user_words, "options->user_words") }?;
     Ok(RecognizeOptions {
         segments: options.segments,
+        lines: !options.single_line,
         ..checked_options(
             options.nbest,
             pre_context.unwrap_or_default(),
@@ -212,6 +218,7 @@ pub fn checked_options(
         use_lm,
         user_words: (!user_words.is_empty()).then(|| std::sync::Arc::new(user_words)),
         segments: false,
+        lines: true,
     })
 }
 

@@ -6,6 +6,7 @@ use super::InkjotStatus;
 use super::error::FfiError;
 use super::handle::{self, Castable, OwnershipBox};
 use super::panic::ffi_boundary;
+use crate::lines::TextLine;
 use crate::recognizer::Recognition;
 use crate::segment::{Segment, SegmentKind};
 
@@ -63,6 +64,57 @@ pub struct InkjotSegment {
     pub r#box: [f64; 4],
 }
 
+/// One line of the ink, as `inkjot_results_line` fills it: the best candidate's text for it and
+/// its strokes. Its pointers belong to the results and are valid until `inkjot_results_free`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct InkjotLine {
+    /// The best candidate's text of the line (no line break), NUL-terminated UTF-8.
+    pub text: *const c_char,
+    /// Indices of the strokes (as passed in) that form the line, ascending (`stroke_count`
+    /// entries; NULL when 0).
+    pub strokes: *const usize,
+    /// Number of entries in `strokes`.
+    pub stroke_count: usize,
+    /// False when the line has no points; `box` is then all zeros.
+    pub has_box: bool,
+    /// Bounding box of its points in the ink's units: min x, min y, max x, max y.
+    pub r#box: [f64; 4],
+}
+
+/// A line held for C: its text as a C string.
+#[derive(Debug)]
+struct CLine {
+    text: CString,
+    strokes: Vec<usize>,
+    bbox: Option<[f64; 4]>,
+}
+
+impl CLine {
+    fn new(line: TextLine) -> Self {
+        let b = line.bbox;
+        CLine {
+            text: c_string(&line.text),
+            strokes: line.strokes,
+            bbox: (!b.is_empty()).then_some([b.min_x, b.min_y, b.max_x, b.max_y]),
+        }
+    }
+
+    fn to_c(&self) -> InkjotLine {
+        InkjotLine {
+            text: self.text.as_ptr(),
+            strokes: if self.strokes.is_empty() {
+                std::ptr::null()
+            } else {
+                self.strokes.as_ptr()
+            },
+            stroke_count: self.strokes.len(),
+            has_box: self.bbox.is_some(),
+            r#box: self.bbox.unwrap_or([0.0; 4]),
+        }
+    }
+}
+
 /// A segment held for C: its text as a C string and its ranges as C structs.
 #[derive(Debug)]
 struct CSegment {
@@ -115,13 +167,14 @@ fn c_string(text: &str) -> CString {
 }
 
 /// The Rust side of `InkjotResults`: per candidate its text as a C string, score, confidence and
-/// segments.
+/// segments; the ink's lines.
 #[derive(Debug)]
 pub(crate) struct CandidateList {
     texts: Vec<CString>,
     scores: Vec<f32>,
     confidences: Vec<f32>,
     segments: Vec<Vec<CSegment>>,
+    lines: Vec<CLine>,
 }
 
 impl CandidateList {
@@ -132,6 +185,7 @@ impl CandidateList {
             scores: Vec::new(),
             confidences: Vec::new(),
             segments: Vec::new(),
+            lines: recognition.lines.into_iter().map(CLine::new).collect(),
         };
         for c in recognition.candidates {
             list.texts.push(c_string(&c.text));
@@ -271,6 +325,50 @@ pub unsafe extern "C" fn inkjot_results_segment(
                 "segment {segment} of {} (candidate {index})",
                 segments.len()
             ))
+        })?;
+        // SAFETY: `out` is not NULL and the caller guarantees it is valid for writes.
+        unsafe { out.write(found.to_c()) };
+        Ok(())
+    }
+}
+
+/// Number of lines of the ink, top to bottom (the best candidate's text joins their texts with
+/// `\n`): one when the ink was not split (`InkjotOptions.single_line`, or a single line of
+/// writing); 0 when there is no candidate or `results` is NULL.
+///
+/// Thread safety: any thread (the list is immutable).
+///
+/// # Safety
+/// `results` is NULL or a live list from this library.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn inkjot_results_line_count(results: *const InkjotResults) -> usize {
+    ffi_boundary! {
+        // SAFETY: the caller guarantees NULL or a live list.
+        unsafe { handle::try_ref(results, "results") }.map_or(0, |r| r.lines.len())
+    }
+}
+
+/// Writes line `line` (0 = top) of the ink to `out`.
+///
+/// Ownership: the string and array `out` points to belong to `results` and are valid until
+/// `inkjot_results_free(results)`.
+/// Errors: NULL_POINTER; INVALID_ARGUMENT when `line` is out of range.
+/// Thread safety: any thread (the list is immutable).
+///
+/// # Safety
+/// `results` is NULL or a live list from this library; `out` is NULL or valid for writes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn inkjot_results_line(
+    results: *const InkjotResults,
+    line: usize,
+    out: *mut InkjotLine,
+) -> InkjotStatus {
+    ffi_boundary! {
+        // SAFETY: the caller guarantees NULL or a live list.
+        let list = unsafe { handle::try_ref(results, "results") }?;
+        handle::required(out, "out")?;
+        let found = list.lines.get(line).ok_or_else(|| {
+            FfiError::invalid(format!("line {line} of {}", list.lines.len()))
         })?;
         // SAFETY: `out` is not NULL and the caller guarantees it is valid for writes.
         unsafe { out.write(found.to_c()) };

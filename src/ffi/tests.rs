@@ -93,6 +93,12 @@ const EXPORTS: &[(&str, Call)] = &[
     ("inkjot_results_segment", || {
         internal(unsafe { inkjot_results_segment(null(), 0, 0, null_mut()) })
     }),
+    ("inkjot_results_line_count", || unsafe {
+        inkjot_results_line_count(null()) == 0
+    }),
+    ("inkjot_results_line", || {
+        internal(unsafe { inkjot_results_line(null(), 0, null_mut()) })
+    }),
     ("inkjot_results_free", || {
         unsafe { inkjot_results_free(null_mut()) };
         true

@@ -276,6 +276,16 @@ impl Ink {
         Ink::new(strokes, limits)
     }
 
+    /// The ink of some of its strokes (`indices` ascending, each in range), still in writing
+    /// order; `None` when none is selected. A subset of a valid ink is valid.
+    pub(crate) fn select_strokes(&self, indices: &[usize]) -> Option<Ink> {
+        let strokes: Vec<Stroke> = indices
+            .iter()
+            .filter_map(|&i| self.strokes.get(i).cloned())
+            .collect();
+        (!strokes.is_empty()).then_some(Ink { strokes })
+    }
+
     /// The bounding box of all points.
     pub fn bounding_box(&self) -> BoundingBox {
         let mut bbox = BoundingBox::EMPTY;

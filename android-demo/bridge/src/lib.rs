@@ -29,6 +29,7 @@ use jni::sys::{jboolean, jdouble, jfloat, jint, jlong, jobjectArray, jstring};
 const EXCEPTION: &str = "inkjot/InkjotException";
 const CANDIDATE: &str = "inkjot/Candidate";
 const SEGMENT: &str = "inkjot/Segment";
+const LINE: &str = "inkjot/Line";
 
 /// Why a native method failed.
 enum Failure {
@@ -283,22 +284,69 @@ fn candidates<'local>(
     let n = recognition.candidates.len();
     let array = env.new_object_array(n as i32, CANDIDATE, JObject::null())?;
     for (i, c) in recognition.candidates.into_iter().enumerate() {
-        let text = env.new_string(c.text)?;
         let segments = segments(env, &c.segments)?;
+        let lines = lines(env, &c.text, &recognition.lines)?;
+        let text = env.new_string(c.text)?;
         let candidate = env.new_object(
             CANDIDATE,
-            "(Ljava/lang/String;FF[Linkjot/Segment;)V",
+            "(Ljava/lang/String;FF[Linkjot/Segment;[Linkjot/Line;)V",
             &[
                 JValue::Object(&text),
                 JValue::Float(c.score),
                 JValue::Float(c.confidence),
                 JValue::Object(&segments),
+                JValue::Object(&lines),
             ],
         )?;
         env.set_object_array_element(&array, i as i32, &candidate)?;
         env.delete_local_ref(candidate)?;
+        env.delete_local_ref(lines)?;
         env.delete_local_ref(segments)?;
         env.delete_local_ref(text)?;
+    }
+    Ok(array)
+}
+
+/// The ink's lines as `inkjot.Line[]`, each with the candidate's own text of it (`text` split at
+/// `\n`; the best candidate's line texts if the counts differ).
+fn lines<'local>(
+    env: &mut JNIEnv<'local>,
+    text: &str,
+    lines: &[inkjot::lines::TextLine],
+) -> Result<JObjectArray<'local>> {
+    let own: Vec<&str> = text.split('\n').collect();
+    let array = env.new_object_array(lines.len() as i32, LINE, JObject::null())?;
+    for (i, line) in lines.iter().enumerate() {
+        let line_text = if own.len() == lines.len() {
+            own[i].trim()
+        } else {
+            line.text.as_str()
+        };
+        let line_text = env.new_string(line_text)?;
+        let strokes: Vec<jint> = line
+            .strokes
+            .iter()
+            .map(|&s| jint::try_from(s).unwrap_or(jint::MAX))
+            .collect();
+        let stroke_array = env.new_int_array(strokes.len() as i32)?;
+        env.set_int_array_region(&stroke_array, 0, &strokes)?;
+        let b = line.bbox;
+        let bbox = env.new_double_array(4)?;
+        env.set_double_array_region(&bbox, 0, &[b.min_x, b.min_y, b.max_x, b.max_y])?;
+        let object = env.new_object(
+            LINE,
+            "(Ljava/lang/String;[I[D)V",
+            &[
+                JValue::Object(&line_text),
+                JValue::Object(&stroke_array),
+                JValue::Object(&bbox),
+            ],
+        )?;
+        env.set_object_array_element(&array, i as i32, &object)?;
+        env.delete_local_ref(object)?;
+        env.delete_local_ref(bbox)?;
+        env.delete_local_ref(stroke_array)?;
+        env.delete_local_ref(line_text)?;
     }
     Ok(array)
 }
@@ -431,7 +479,7 @@ pub extern "system" fn Java_inkjot_Recognizer_nativeFree<'local>(
 
 /// `static native Candidate[] nativeRecognize(long handle, float[][] x, float[][] y, long[][] t,
 /// int nbest, String preContext, double writingAreaHeight, boolean useLm, String userWords,
-/// boolean segments)`.
+/// boolean segments, boolean singleLine)`.
 #[unsafe(no_mangle)]
 #[allow(clippy::too_many_arguments)]
 pub extern "system" fn Java_inkjot_Recognizer_nativeRecognize<'local>(
@@ -447,6 +495,7 @@ pub extern "system" fn Java_inkjot_Recognizer_nativeRecognize<'local>(
     use_lm: jboolean,
     user_words: JString<'local>,
     segments: jboolean,
+    single_line: jboolean,
 ) -> jobjectArray {
     guard(&mut env, null_mut(), |env| {
         // SAFETY: a live recognizer (Java holds the read lock).
@@ -454,6 +503,7 @@ pub extern "system" fn Java_inkjot_Recognizer_nativeRecognize<'local>(
         let ink = read_ink(env, &x, &y, &t)?;
         let options = RecognizeOptions {
             segments: segments != 0,
+            lines: single_line == 0,
             ..options(
                 env,
                 nbest,

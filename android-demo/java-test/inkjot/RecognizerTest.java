@@ -101,7 +101,7 @@ public final class RecognizerTest {
     }
 
     static void testVersion() {
-        check(Recognizer.abiVersion() == 2, "abi version");
+        check(Recognizer.abiVersion() == 3, "abi version");
         check(!Recognizer.version().isEmpty(), "version");
     }
 
@@ -236,6 +236,77 @@ public final class RecognizerTest {
         kept.close();
     }
 
+    /** Two inks of the file written one under the other, the second after the first. */
+    static Ink stacked(Ink top, Ink bottom) {
+        Ink ink = new Ink();
+        ink.id = top.id + "+" + bottom.id;
+        ink.label = top.label + "\n" + bottom.label;
+        float shift = 1.5f * top.maxY();
+        long later = 0;
+        for (int i = 0; i < top.x.size(); i++) {
+            ink.x.add(top.x.get(i));
+            ink.y.add(top.y.get(i));
+            ink.t.add(top.t.get(i));
+            for (long v : top.t.get(i)) later = Math.max(later, v + 100);
+        }
+        for (int i = 0; i < bottom.x.size(); i++) {
+            float[] y = bottom.y.get(i).clone();
+            long[] t = bottom.t.get(i).clone();
+            for (int k = 0; k < y.length; k++) y[k] += shift;
+            for (int k = 0; k < t.length; k++) t[k] += later;
+            ink.x.add(bottom.x.get(i));
+            ink.y.add(y);
+            ink.t.add(t);
+        }
+        return ink;
+    }
+
+    /** Lines: a sentence written over a word is read line by line, batch and streaming alike. */
+    static void testLines(String model, List<Ink> inks) {
+        Ink sentence = null, word = null;
+        for (Ink ink : inks) {
+            if (ink.label.equals("a quick brown fox jumps")) sentence = ink;
+            if (ink.label.equals("lunch")) word = ink;
+        }
+        check(sentence != null && word != null, "the sample has the inks stacked");
+        if (sentence == null || word == null) return;
+        Ink ink = stacked(sentence, word);
+        try (Recognizer r = Recognizer.fromPath(model, null)) {
+            Candidate[] cs = r.recognize(ink.xs(), ink.ys(), ink.ts(), new Options().nbest(3));
+            for (Candidate c : cs) {
+                check(c.lines.length == 2, ink.id + ": two lines, got " + Arrays.toString(c.lines));
+                StringBuilder joined = new StringBuilder();
+                int strokes = 0;
+                for (Line line : c.lines) {
+                    if (joined.length() > 0) joined.append('\n');
+                    joined.append(line.text);
+                    for (int s : line.strokes) {
+                        boolean top = s < sentence.x.size();
+                        check(top == (line == c.lines[0]), ink.id + ": stroke " + s + " in its line");
+                    }
+                    strokes += line.strokes.length;
+                    check(line.box.length == 4 && line.box[1] <= line.box[3], ink.id + ": line box");
+                }
+                check(strokes == ink.x.size(), ink.id + ": every stroke in one line");
+                check(joined.toString().equals(c.text), ink.id + ": lines spell \"" + c.text + "\"");
+            }
+            Candidate[] one = r.recognize(ink.xs(), ink.ys(), ink.ts(), new Options().singleLine(true));
+            check(one[0].lines.length == 1 && one[0].text.indexOf('\n') < 0, ink.id + ": single line");
+            try (Session s = r.newSession(0)) {
+                for (int i = 0; i < ink.x.size(); i++) {
+                    for (int k = 0; k < ink.x.get(i).length; k++) {
+                        s.addPoint(ink.x.get(i)[k], ink.y.get(i)[k], ink.t.get(i)[k]);
+                    }
+                    s.endStroke();
+                }
+                Candidate[] live = s.candidates(new Options().nbest(3));
+                check(live[0].lines.length == 2, ink.id + ": the session starts a new line");
+                check(same(live, cs, 1e-4f), ink.id + ": streaming " + Arrays.toString(live)
+                        + " == batch " + Arrays.toString(cs));
+            }
+        }
+    }
+
     static byte[] readAll(String path) {
         try {
             return Files.readAllBytes(Paths.get(path));
@@ -326,6 +397,7 @@ public final class RecognizerTest {
             testRecognize(args[m], inks);
             testErrors(args[m], inks);
             testSession(args[m], inks);
+            testLines(args[m], inks);
             testThreads(args[m], inks);
             String pack = System.getProperty("inkjot.pack");
             if (pack != null) testLanguagePack(args[m], Paths.get(pack), inks);

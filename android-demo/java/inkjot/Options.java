@@ -19,6 +19,11 @@ public final class Options {
      */
     public boolean segments = false;
     /**
+     * Read the ink as one line ({@link Recognizer#recognize} only; sessions always split): by
+     * default it is split into lines of writing, each recognized, joined with '\n'.
+     */
+    public boolean singleLine = false;
+    /**
      * Words the decoder favours (contacts, a personal dictionary), one per line; null or "" for
      * none. Used with the language model.
      */
@@ -45,6 +50,12 @@ public final class Options {
     /** Sets {@link #segments}; returns this. */
     public Options segments(boolean on) {
         this.segments = on;
+        return this;
+    }
+
+    /** Sets {@link #singleLine}; returns this. */
+    public Options singleLine(boolean on) {
+        this.singleLine = on;
         return this;
     }
 

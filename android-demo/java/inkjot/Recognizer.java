@@ -63,7 +63,8 @@ public final class Recognizer implements AutoCloseable {
      * the right, y downward, t in milliseconds. {@code t} may be null (10 ms per point is
      * assumed). {@code options} may be null for the defaults.
      *
-     * @return the candidates, best first
+     * @return the candidates, best first; an ink written over several lines is read line by line
+     *     (see {@link Candidate#lines})
      * @throws InkjotException for an invalid ink (code INVALID_INK) or option (INVALID_ARGUMENT)
      */
     public Candidate[] recognize(float[][] x, float[][] y, long[][] t, Options options) {
@@ -71,7 +72,7 @@ public final class Recognizer implements AutoCloseable {
         lock.readLock().lock();
         try {
             return nativeRecognize(live(), x, y, t, o.nbest, o.preContext, o.writingAreaHeight, o.useLm,
-                    o.userWords, o.segments);
+                    o.userWords, o.segments, o.singleLine);
         } finally {
             lock.readLock().unlock();
         }
@@ -127,5 +128,5 @@ public final class Recognizer implements AutoCloseable {
 
     private static native Candidate[] nativeRecognize(long handle, float[][] x, float[][] y,
             long[][] t, int nbest, String preContext, double writingAreaHeight, boolean useLm,
-            String userWords, boolean segments);
+            String userWords, boolean segments, boolean singleLine);
 }

@@ -40,6 +40,10 @@ pub struct EvalArgs {
     /// space) as pre-context; N = 0 scores the same lines without pre-context.
     #[arg(long)]
     pre_context_words: Option<usize>,
+    /// Score what `recognize` returns, ink by ink (no cache): split into lines unless
+    /// `--single-line`, line breaks in candidates counted as spaces (labels have none).
+    #[arg(long, conflicts_with_all = ["logprobs_cache", "pre_context_words"])]
+    lines: bool,
     #[command(flatten)]
     recognizer: RecognizerArgs,
 }
@@ -84,36 +88,35 @@ fn last_words(label: &str, n: usize) -> String {
     }
 }
 
+/// One scored ink: its label, the candidates' texts (best first), seconds and curves spent.
+struct Scored {
+    label: String,
+    texts: Vec<String>,
+    seconds: f64,
+    curves: usize,
+}
+
 pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
     let (recognizer, options) = args.recognizer.load()?;
-    let samples = samples(args, &recognizer, options.writing_area)?;
+    let start = Instant::now();
+    let (scored, network_s) = if args.lines {
+        (recognized(args, &recognizer, &options)?, 0.0)
+    } else {
+        let samples = samples(args, &recognizer, options.writing_area)?;
+        let network_s = samples.iter().map(|s| s.network_s).sum::<f64>();
+        (decoded(args, &recognizer, &options, &samples)?, network_s)
+    };
     let mut counts = ErrorCounts::default();
     let mut extra = Extra::default();
     let mut latencies_ms = Vec::new();
     let mut curves = 0usize;
-    let start = Instant::now();
-    let mut previous: Option<(String, String)> = None;
-    for sample in &samples {
-        let mut options = options.clone();
-        if let Some(n) = args.pre_context_words {
-            let follows = previous
-                .as_ref()
-                .filter(|(id, _)| source_of(id) == source_of(&sample.id));
-            let context = follows.map(|(_, label)| last_words(label, n));
-            previous = Some((sample.id.clone(), sample.label.clone()));
-            match context {
-                Some(c) => options.pre_context = c,
-                None => continue,
-            }
-        }
-        let begin = Instant::now();
-        let candidates = recognizer.decode(&sample.logprobs, &options)?;
-        latencies_ms.push((begin.elapsed().as_secs_f64() + sample.network_s) * 1e3);
-        curves += sample.logprobs.frames();
-        let best = candidates.first().map_or("", |c| c.text.trim_start());
+    for sample in &scored {
+        latencies_ms.push(sample.seconds * 1e3);
+        curves += sample.curves;
+        let best = sample.texts.first().map_or("", |t| t.trim_start());
         let label = sample.label.as_str();
         counts.add(label, best);
-        extra.in_candidates += usize::from(candidates.iter().any(|c| c.text.trim_start() == label));
+        extra.in_candidates += usize::from(sample.texts.iter().any(|t| t.trim_start() == label));
         if best != label {
             extra.misread += 1;
             extra.case_only += usize::from(best.to_lowercase() == label.to_lowercase());
@@ -126,7 +129,7 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
     if counts.samples == 0 {
         bail!("no labelled ink to evaluate in {}", args.input.display());
     }
-    let seconds = start.elapsed().as_secs_f64() + samples.iter().map(|s| s.network_s).sum::<f64>();
+    let seconds = start.elapsed().as_secs_f64() + network_s;
     latencies_ms.sort_by(f64::total_cmp);
     let percentile = |p: f64| latencies_ms[((latencies_ms.len() - 1) as f64 * p).round() as usize];
     let ratio = |a: usize, b: usize| if b == 0 { 0.0 } else { a as f64 / b as f64 };
@@ -169,6 +172,82 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The decoder's candidates for cached or computed network output, with the pre-context protocol.
+fn decoded(
+    args: &EvalArgs,
+    recognizer: &inkjot::Recognizer,
+    options: &inkjot::RecognizeOptions,
+    samples: &[Sample],
+) -> anyhow::Result<Vec<Scored>> {
+    let mut scored = Vec::with_capacity(samples.len());
+    let mut previous: Option<(String, String)> = None;
+    for sample in samples {
+        let mut options = options.clone();
+        if let Some(n) = args.pre_context_words {
+            let follows = previous
+                .as_ref()
+                .filter(|(id, _)| source_of(id) == source_of(&sample.id));
+            let context = follows.map(|(_, label)| last_words(label, n));
+            previous = Some((sample.id.clone(), sample.label.clone()));
+            match context {
+                Some(c) => options.pre_context = c,
+                None => continue,
+            }
+        }
+        let begin = Instant::now();
+        let candidates = recognizer.decode(&sample.logprobs, &options)?;
+        scored.push(Scored {
+            label: sample.label.clone(),
+            texts: candidates.into_iter().map(|c| c.text).collect(),
+            seconds: begin.elapsed().as_secs_f64() + sample.network_s,
+            curves: sample.logprobs.frames(),
+        });
+    }
+    Ok(scored)
+}
+
+/// Each labelled ink through [`inkjot::Recognizer::recognize`], line breaks turned to spaces.
+fn recognized(
+    args: &EvalArgs,
+    recognizer: &inkjot::Recognizer,
+    options: &inkjot::RecognizeOptions,
+) -> anyhow::Result<Vec<Scored>> {
+    let mut scored = Vec::new();
+    for record in labelled(args)?.take(args.limit.unwrap_or(usize::MAX)) {
+        let Ok(record) = record else {
+            continue;
+        };
+        let begin = Instant::now();
+        let result = recognizer.recognize(&record.ink, options)?;
+        scored.push(Scored {
+            label: record.label.unwrap_or_default(),
+            texts: result
+                .candidates
+                .into_iter()
+                .map(|c| c.text.replace('\n', " "))
+                .collect(),
+            seconds: begin.elapsed().as_secs_f64(),
+            curves: result.curves,
+        });
+    }
+    Ok(scored)
+}
+
+/// The records of the input with a label (and of the kind asked for); unreadable ones kept as
+/// errors, for the caller to skip.
+fn labelled(
+    args: &EvalArgs,
+) -> anyhow::Result<impl Iterator<Item = inkjot::Result<inkjot::InkRecord>>> {
+    let kind = args.kind.clone();
+    Ok(
+        crate::open(&args.input)?.filter(move |r| match (r, kind.as_deref()) {
+            (Ok(r), Some(k)) => r.kind.as_deref() == Some(k) && r.label.is_some(),
+            (Ok(r), None) => r.label.is_some(),
+            (Err(_), _) => true,
+        }),
+    )
+}
+
 /// The inks to evaluate with the network's output: from the cache when it matches, else computed
 /// (and cached when asked).
 fn samples(
@@ -190,11 +269,7 @@ fn samples(
             return Ok(samples);
         }
     }
-    let records = crate::open(&args.input)?.filter(|r| match (r, args.kind.as_deref()) {
-        (Ok(r), Some(k)) => r.kind.as_deref() == Some(k) && r.label.is_some(),
-        (Ok(r), None) => r.label.is_some(),
-        (Err(_), _) => true,
-    });
+    let records = labelled(args)?;
     let mut samples = Vec::new();
     let mut last_report = Instant::now();
     for record in records.take(args.limit.unwrap_or(usize::MAX)) {

@@ -161,6 +161,9 @@ struct RecognizerArgs {
     /// Words to favour (contacts, a personal dictionary): a UTF-8 file, one word per line.
     #[arg(long)]
     user_words: Option<PathBuf>,
+    /// Read each ink as one line (default: split it into lines of writing, each recognized).
+    #[arg(long)]
+    single_line: bool,
 }
 
 impl RecognizerArgs {
@@ -208,6 +211,7 @@ impl RecognizerArgs {
                 None => None,
             },
             segments: false,
+            lines: !self.single_line,
         };
         Ok((recognizer, options))
     }
@@ -555,9 +559,13 @@ fn cmd_recognize(
                             c["features"] = serde_json::json!(f.values());
                         }
                     }
-                    serde_json::json!({ "id": r.id, "candidates": candidates })
+                    serde_json::json!({ "id": r.id, "candidates": candidates, "lines": result.lines })
                 }
-                Ok(result) => serde_json::json!({ "id": r.id, "candidates": result.candidates }),
+                Ok(result) => serde_json::json!({
+                    "id": r.id,
+                    "candidates": result.candidates,
+                    "lines": result.lines,
+                }),
                 Err(e) => serde_json::json!({ "id": r.id, "error": e.to_string() }),
             },
             Err(e) => record_error(index, &e),

@@ -620,6 +620,7 @@ fn recognize(app: &App, body: &[u8]) -> Response {
             Err(e) => return Response::error(400, &e.to_string()),
         },
         segments: false,
+        lines: true,
     };
     let begin = Instant::now();
     match recognizer.recognize(&ink, &options) {
@@ -627,6 +628,7 @@ fn recognize(app: &App, body: &[u8]) -> Response {
             200,
             &serde_json::json!({
                 "candidates": result.candidates,
+                "lines": result.lines,
                 "latency_ms": begin.elapsed().as_secs_f64() * 1e3,
                 "curves": result.curves,
                 "strokes": ink.strokes().len(),
