@@ -326,7 +326,11 @@ fn model_and_language_pack_errors() {
             inkjot_recognizer_new_from_path(path.as_ptr(), en.as_ptr(), &mut rec),
             InkjotStatus::Io
         );
-        assert!(last_error().contains("en/lm.fst"), "{}", last_error());
+        assert!(
+            last_error().contains("no language pack `en`"),
+            "{}",
+            last_error()
+        );
         // An LM that is not one, settings out of range, settings without an LM.
         assert_eq!(
             inkjot_recognizer_new_from_memory(

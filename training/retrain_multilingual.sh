@@ -4,6 +4,7 @@
 # checkpoints and a log, export f32 + int8, evaluate. Paths are relative to the repository.
 #
 #   training/retrain_multilingual.sh [--smoke] [--out DIR] [--epochs N] [--max-minutes M]
+#   training/retrain_multilingual.sh --eval-only DIR   # only the evaluation, of DIR/recognizer{,-int8}.safetensors
 #
 #   --smoke        tiny sizes end to end (a few minutes of CPU): checks the plumbing, not the model
 #   --out DIR      work directory (default training/runs/multilingual, or ...-smoke); everything
@@ -11,6 +12,8 @@
 #   --epochs N     training epochs (default 20; smoke: steps instead)
 #   --max-minutes  safety stop of the training step (saves last.pt and exports; --resume by
 #                  running train.py with the logged command + --resume)
+#   --eval-only DIR  build, word lists and synthetic valid ink as above, then step 6 on the model
+#                  pair in DIR (e.g. models): no featurizing, no training
 #
 # Environment: DATA (UNIPEN JSON Lines, default ../shared/data/unipen), HERSHEY (default
 # ../shared/data/hershey), THREADS (torch threads, default 2), SYNTH_TRAIN (synthetic train
@@ -26,12 +29,14 @@ SMOKE=0
 OUT=""
 EPOCHS=20
 MAX_MINUTES=0
+EVAL_DIR=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --smoke) SMOKE=1 ;;
     --out) OUT=$2; shift ;;
     --epochs) EPOCHS=$2; shift ;;
     --max-minutes) MAX_MINUTES=$2; shift ;;
+    --eval-only) EVAL_DIR=$2; shift ;;
     *) echo "unknown argument $1" >&2; exit 2 ;;
   esac
   shift
@@ -39,7 +44,7 @@ done
 DATA=${DATA:-$REPO/../shared/data/unipen}
 HERSHEY=${HERSHEY:-$REPO/../shared/data/hershey}
 THREADS=${THREADS:-2}
-LANGS="en de fr es it pt pl nl sv da nb fi cs sk hu ro sh sl tr ca"
+LANGS="en de fr es it pt pl nl sv da nb fi cs sk hu ro hr sl tr ca"
 if [ $SMOKE = 1 ]; then
   OUT=${OUT:-training/runs/multilingual-smoke}
   WORDS=2000; SYNTH_TRAIN=${SYNTH_TRAIN:-600}; SYNTH_VALID=200; LETTERS=200; AUG=${AUG:-1}
@@ -51,6 +56,7 @@ else
 fi
 mkdir -p "$OUT/words"
 LOG=$OUT/retrain.log
+[ -z "$EVAL_DIR" ] || LOG=$OUT/eval.log
 INKJOT=$REPO/target/release/inkjot
 T0=$(date +%s)
 step() { echo "== $(date -u +%H:%M:%S) (+$(( $(date +%s) - T0 ))s) $*" | tee -a "$LOG"; }
@@ -67,10 +73,11 @@ done
 
 step "synthetic ink: train $SYNTH_TRAIN (train writers), valid $SYNTH_VALID + accented letters $LETTERS (valid writers)"
 SYN=(--words "$OUT/words" --hershey "$HERSHEY")
-"$INKJOT" synth --input "$DATA/train.jsonl.gz" "${SYN[@]}" --count "$SYNTH_TRAIN" --seed 1 --out "$OUT/synth_train.jsonl" 2>&1 | tee -a "$LOG"
+[ -n "$EVAL_DIR" ] || "$INKJOT" synth --input "$DATA/train.jsonl.gz" "${SYN[@]}" --count "$SYNTH_TRAIN" --seed 1 --out "$OUT/synth_train.jsonl" 2>&1 | tee -a "$LOG"
 "$INKJOT" synth --input "$DATA/valid.jsonl.gz" "${SYN[@]}" --count "$SYNTH_VALID" --seed 2 --out "$OUT/synth_valid.jsonl" 2>&1 | tee -a "$LOG"
 "$INKJOT" synth --input "$DATA/valid.jsonl.gz" "${SYN[@]}" --count "$LETTERS" --seed 3 --mix marked-letter=1 --out "$OUT/valid_letters.jsonl" 2>&1 | tee -a "$LOG"
 
+if [ -z "$EVAL_DIR" ]; then
 step "featurize: real + synthetic train (clean + $AUG distorted copies), valid real + synthetic"
 TRAIN_FILES=()
 for k in $(seq 0 "$AUG"); do
@@ -95,9 +102,12 @@ python3 training/train.py --name recognizer --init-from "$OUT/widened.pt" \
   --trained "multilingual retrain from models/recognizer.safetensors (training/retrain_multilingual.sh)" \
   2>&1 | tee "$OUT/run/train.log" | grep -E "epoch|export|params|alphabet:|dropped|error" | tee -a "$LOG"
 
+EVAL_DIR=$OUT/export
+fi
+
 step "evaluate (greedy)"
 for q in "" "-int8"; do
-  M=$OUT/export/recognizer$q.safetensors
+  M=$EVAL_DIR/recognizer$q.safetensors
   echo "recognizer$q: English valid words" | tee -a "$LOG"
   "$INKJOT" eval "$DATA/valid.jsonl.gz" --kind word --no-lm --model "$M" "${EVAL_LIMIT[@]}" | tee -a "$LOG"
   echo "recognizer$q: synthetic valid words (valid writers)" | tee -a "$LOG"
@@ -111,4 +121,4 @@ ok = sum(a.lower() == b.lower() for a, b in zip(labels, texts))
 print(f"accented valid letters: {ok}/{len(labels)} = {100 * ok / max(len(labels), 1):.1f}% read exactly, ignoring case")
 PY
 done
-step "done: $OUT/export/recognizer{,-int8}.safetensors, log $LOG"
+step "done: $EVAL_DIR/recognizer{,-int8}.safetensors, log $LOG"
