@@ -82,6 +82,27 @@ function cliRecognize(file) {
   return run.stdout.trim().split('\n').map((l) => JSON.parse(l));
 }
 
+/** `inkjot recognize FILE ARGS..`: the candidates' texts of the first ink. */
+function cliTexts(file, args) {
+  const run = spawnSync(BIN, ['recognize', file, ...args], { encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`inkjot recognize ${args.join(' ')} failed: ${run.stderr}`);
+  return JSON.parse(run.stdout.trim().split('\n')[0]).candidates.map((c) => c.text);
+}
+
+/**
+ * Runs `change` on the page and waits for the answer to a request at least `after` requests later
+ * than the one shown now, from the browser; returns the candidates' texts and the engine.
+ */
+async function answerAfter(page, change, after = 1) {
+  const before = Number(await page.getAttribute('#results', 'data-answer'));
+  await change();
+  await page.waitForFunction(([want]) => {
+    const r = document.getElementById('results');
+    return Number(r.dataset.answer) >= want && r.dataset.engine === 'browser';
+  }, [before + after], { timeout: 30000 });
+  return page.$$eval('#candidates .text', (els) => els.map((e) => e.textContent));
+}
+
 /** The first `SCAN` word inks of the data with a plain label, and the CLI's results for them. */
 async function pickInks() {
   const words = [];
@@ -724,6 +745,28 @@ async function inBrowserPage(info, words) {
         `${got.engine}: ${JSON.stringify(got.texts)}, CLI ${JSON.stringify(cli)}; status "${got.status}"`);
     }
     check('the page asked the server nothing to recognize', asked.length === 0, `${asked.length} requests`);
+
+    // The page's options in the browser, against the CLI on the page's ink (the last word's).
+    const file = path.join(tmp, `local-download-${words.length - 1}.jsonl`);
+    let texts = await answerAfter(page, () => page.fill('#context', 'I will '));
+    let cli = cliTexts(file, ['--lang', 'en', '--pre-context', 'I will ']);
+    check('in this browser, "Text before" gives the CLI\'s --pre-context candidates',
+      JSON.stringify(texts) === JSON.stringify(cli), `page ${JSON.stringify(texts)}, CLI ${JSON.stringify(cli)}`);
+    await answerAfter(page, () => page.fill('#context', ''));
+    texts = await answerAfter(page, () => page.uncheck('#use-lm'));
+    cli = cliTexts(file, ['--no-lm']);
+    check('in this browser, without the language model the candidates are the CLI\'s --no-lm ones',
+      JSON.stringify(texts) === JSON.stringify(cli), `page ${JSON.stringify(texts)}, CLI ${JSON.stringify(cli)}`);
+    await answerAfter(page, () => page.check('#use-lm'));
+    const packs = [];
+    page.on('request', (r) => { if (/\/models\/de\//.test(r.url())) packs.push(r.url()); });
+    // The German pack is loaded when German is first chosen (the server answers meanwhile).
+    texts = await answerAfter(page, () => page.selectOption('#lang', 'de'), 2);
+    cli = cliTexts(file, ['--lang', 'de']);
+    check('choosing German loads its pack into the browser and gives the CLI\'s --lang de candidates',
+      packs.length === 2 && JSON.stringify(texts) === JSON.stringify(cli),
+      `${packs.length} pack requests; page ${JSON.stringify(texts)}, CLI ${JSON.stringify(cli)}`);
+    await answerAfter(page, () => page.selectOption('#lang', 'en'));
 
     if (SERVER_PID) {
       process.kill(SERVER_PID, 'SIGTERM');

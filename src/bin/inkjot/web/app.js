@@ -399,9 +399,10 @@
     $('results').dataset.strokes = String(strokes);
   }
 
-  /** The engine that answered, for tests and styling: `browser` or `server`. */
-  function answeredBy(engine) {
+  /** Marks the answer shown (request `seq`, from `engine`: `browser` or `server`), for tests. */
+  function answeredBy(engine, seq) {
     $('results').dataset.engine = engine;
+    $('results').dataset.answer = String(seq);
   }
 
   /** The in-browser recognizer for the chosen language, or null (not loaded, not offered). */
@@ -453,7 +454,7 @@
         state.shown = seq;
         const points = strokes.reduce((n, s) => n + s.x.length, 0);
         showCandidates(candidates, strokes.length);
-        answeredBy('browser');
+        answeredBy('browser', seq);
         setStatus(`${strokes.length} stroke${strokes.length === 1 ? '' : 's'}, ${points} points: `
           + `recognized in this browser in ${ms.toFixed(1)} ms`);
         return;
@@ -483,7 +484,7 @@
       state.shown = seq;
       const roundTrip = performance.now() - began;
       showCandidates(data.candidates, data.strokes);
-      answeredBy('server');
+      answeredBy('server', seq);
       setStatus(`${data.strokes} stroke${data.strokes === 1 ? '' : 's'}, ${data.points} points, `
         + `${data.curves} curves: recognized by the server in ${data.latency_ms.toFixed(2)} ms `
         + `(${roundTrip.toFixed(0)} ms round trip)`);
