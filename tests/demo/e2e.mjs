@@ -733,6 +733,18 @@ async function inBrowserPage(info, words) {
     const loaded = await page.getAttribute('body', 'data-local');
     check(`the page loads the in-browser recognizer (${Date.now() - began} ms)`, loaded === 'ready',
       await page.textContent('#engine'));
+    // The .wasm failing to load: the page says so and recognizes through the server.
+    await page.route('**/inkjot.wasm', (route) => route.abort('connectionrefused'));
+    await page.reload();
+    await page.waitForSelector('body[data-local="failed"]', { timeout: 60000 });
+    const fallback = await replayRecord(page, words[0].record, 'fallback.jsonl');
+    const engineNote = await page.textContent('#engine');
+    check('when the wasm fails to load the page says so and the server recognizes',
+      fallback.engine === 'server' && fallback.top === words[0].record.label && /by the server/.test(fallback.status)
+      && /failed to load/.test(engineNote), `${fallback.engine}: "${fallback.top}"; "${engineNote}"`);
+    await page.unroute('**/inkjot.wasm');
+    await page.reload();
+    await page.waitForSelector('body[data-local="ready"]', { timeout: 60000 });
     const asked = [];
     page.on('request', (r) => { if (r.url().endsWith('/api/recognize')) asked.push(r.url()); });
     for (const [k, { record }] of words.entries()) {
