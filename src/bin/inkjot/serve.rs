@@ -295,9 +295,15 @@ fn wasm_files(
             path
         }
     };
-    let wasm = read_capped(&path).context("--wasm")?;
+    // Named by the flag, or found at the default path: either way a broken file is an error.
+    let what = if flag.is_some() {
+        "--wasm"
+    } else {
+        "the wasm library"
+    };
+    let wasm = read_capped(&path).context(what)?;
     if !wasm.starts_with(b"\0asm") {
-        bail!("--wasm: {} is not a WebAssembly module", path.display());
+        bail!("{what}: {} is not a WebAssembly module", path.display());
     }
     if codes.is_empty() {
         return Ok(Err(
