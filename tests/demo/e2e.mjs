@@ -18,11 +18,18 @@
 // 6. The wasm build (INKJOT_WASM) through the Handwriting API module in Chromium: the same candidates
 //    as the native CLI on 10 words; prints its latency per word next to the native server's.
 // 7. Checks the page asked for nothing but its own origin and logged no script errors.
+// 8. The page recognizing in the browser: `inkjot serve --wasm` serves handwriting.js, the .wasm, the
+//    model and the packs (Content-Types, bytes); the page loads them, recognizes replayed words in
+//    the browser (no /api/recognize request) with the CLI's candidates on the page's own ink, and
+//    still recognizes after the server process is killed (INKJOT_SERVER_PID). Steps 2 to 7 run the
+//    page with `?engine=server`, so that they test the server path.
 //
 // Environment: INKJOT_URL (the server), INKJOT_BIN (the CLI), INKJOT_DEMO_DATA (valid.jsonl.gz),
 // INKJOT_WASM (inkjot.wasm; the wasm check is skipped without it), INKJOT_MODELS (default models/),
 // CHROMIUM (default /usr/bin/chromium), INKJOT_SCREENSHOTS (a directory for the screenshots serve*.png; optional),
-// INKJOT_DEMO_INKS (inks to draw, default 3), INKJOT_DEMO_SCAN (word inks to try, default 60).
+// INKJOT_DEMO_INKS (inks to draw, default 3), INKJOT_DEMO_SCAN (word inks to try, default 60),
+// INKJOT_SERVER_PID (the server's process, killed by step 8 to test the page offline; without it the
+// offline check is skipped).
 // Prints one line per check and a closing `N passed, M failed`; exits 1 on any failure.
 
 import { spawnSync } from 'node:child_process';
@@ -42,6 +49,7 @@ const SHOTS = env.INKJOT_SCREENSHOTS || '';
 const INKS = Number(env.INKJOT_DEMO_INKS || 3);
 const SCAN = Number(env.INKJOT_DEMO_SCAN || 60);
 const WASM = env.INKJOT_WASM || '';
+const SERVER_PID = Number(env.INKJOT_SERVER_PID || 0);
 const MAX_GAP_MS = 1000; // longest pause kept between points while drawing
 const DEVICES = ['mouse', 'pen', 'touch'];
 
@@ -72,6 +80,27 @@ function cliRecognize(file) {
   const run = spawnSync(BIN, ['recognize', file, '--lang', 'en'], { encoding: 'utf8' });
   if (run.status !== 0) throw new Error(`inkjot recognize failed: ${run.stderr}`);
   return run.stdout.trim().split('\n').map((l) => JSON.parse(l));
+}
+
+/** `inkjot recognize FILE ARGS..`: the candidates' texts of the first ink. */
+function cliTexts(file, args) {
+  const run = spawnSync(BIN, ['recognize', file, ...args], { encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`inkjot recognize ${args.join(' ')} failed: ${run.stderr}`);
+  return JSON.parse(run.stdout.trim().split('\n')[0]).candidates.map((c) => c.text);
+}
+
+/**
+ * Runs `change` on the page and waits for the answer to a request at least `after` requests later
+ * than the one shown now, from the browser; returns the candidates' texts and the engine.
+ */
+async function answerAfter(page, change, after = 1) {
+  const before = Number(await page.getAttribute('#results', 'data-answer'));
+  await change();
+  await page.waitForFunction(([want]) => {
+    const r = document.getElementById('results');
+    return Number(r.dataset.answer) >= want && r.dataset.engine === 'browser';
+  }, [before + after], { timeout: 30000 });
+  return page.$$eval('#candidates .text', (els) => els.map((e) => e.textContent));
 }
 
 /** The first `SCAN` word inks of the data with a plain label, and the CLI's results for them. */
@@ -617,7 +646,7 @@ async function errors(page, record) {
   await shown(page, record.strokes.length - 1);
 }
 
-async function launch(viewport, mobile) {
+async function launch(viewport, mobile, query = '?engine=server') {
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'inkjot-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
@@ -639,7 +668,7 @@ async function launch(viewport, mobile) {
     // Requests the test itself fails on purpose are logged by the browser; they are not script errors.
     if (m.type() === 'error' && !/Failed to load resource|ERR_CONNECTION_REFUSED/.test(m.text())) errors.push(m.text());
   });
-  await page.goto(BASE);
+  await page.goto(BASE + query);
   await page.waitForSelector('body[data-ready="1"]', { timeout: 30000 });
   await page.evaluate(() => {
     window.pointerTypes = [];
@@ -650,6 +679,135 @@ async function launch(viewport, mobile) {
     context, page, cdp, foreign, errors,
     close: async () => { await context.close(); fs.rmSync(profile, { recursive: true, force: true }); },
   };
+}
+
+/** Replays `record` from a file at 10x speed and returns what the page shows for it. */
+async function replayRecord(page, record, name) {
+  const file = path.join(tmp, name);
+  fs.writeFileSync(file, `${JSON.stringify(record)}\n`);
+  await page.setInputFiles('#replay-file', file);
+  await page.selectOption('#replay-speed', '10');
+  await page.click('#replay');
+  await page.waitForSelector('body[data-replay="done"]', { timeout: 30000 });
+  const got = await shown(page, record.strokes.length);
+  return {
+    ...got,
+    engine: await page.getAttribute('#results', 'data-engine'),
+    status: await page.textContent('#status'),
+  };
+}
+
+/**
+ * The page recognizing in the browser (step 8): the served files, then the page with its default
+ * engine on a few words, then the same page after the server process is killed.
+ */
+async function inBrowserPage(info, words) {
+  const wasm = info.wasm || {};
+  if (!check('/api/info offers in-browser recognition (inkjot serve --wasm)', wasm.available === true,
+    JSON.stringify(wasm))) return;
+  const en = wasm.languages && wasm.languages.en;
+  const files = [
+    [wasm.module, 'text/javascript; charset=utf-8', path.join(ROOT, 'src/bin/inkjot/web/handwriting.js')],
+    [wasm.wasm, 'application/wasm', WASM],
+    [wasm.model, 'application/octet-stream', path.join(MODELS, 'recognizer-int8.safetensors')],
+    [en && en.lm, 'application/octet-stream', path.join(MODELS, 'en/lm.bin')],
+    [en && en.decoder, 'application/json', path.join(MODELS, 'en/decoder.json')],
+  ];
+  for (const [url, type, file] of files) {
+    const response = await fetch(new URL(url || 'missing', BASE));
+    const body = Buffer.from(await response.arrayBuffer());
+    const same = !file || (fs.existsSync(file) && body.equals(fs.readFileSync(file)));
+    check(`GET ${url}: ${type}, the bytes of ${file ? path.relative(ROOT, file) : 'the file'}`,
+      response.status === 200 && response.headers.get('content-type') === type && same
+      && /wasm-unsafe-eval/.test(response.headers.get('content-security-policy') || ''),
+      `${response.status} ${response.headers.get('content-type')}, ${body.length} bytes, same ${same}`);
+  }
+  const missing = await fetch(new URL('models/xx/lm.bin', BASE));
+  check('an unknown pack is 404', missing.status === 404, String(missing.status));
+
+  const browser = await launch({ width: 1000, height: 800 }, false, '');
+  try {
+    const { page } = browser;
+    const began = Date.now();
+    await page.waitForSelector('body[data-local="ready"], body[data-local="failed"]', { timeout: 60000 });
+    const loaded = await page.getAttribute('body', 'data-local');
+    check(`the page loads the in-browser recognizer (${Date.now() - began} ms)`, loaded === 'ready',
+      await page.textContent('#engine'));
+    // The .wasm failing to load: the page says so and recognizes through the server.
+    await page.route('**/inkjot.wasm', (route) => route.abort('connectionrefused'));
+    await page.reload();
+    await page.waitForSelector('body[data-local="failed"]', { timeout: 60000 });
+    const fallback = await replayRecord(page, words[0].record, 'fallback.jsonl');
+    const engineNote = await page.textContent('#engine');
+    check('when the wasm fails to load the page says so and the server recognizes',
+      fallback.engine === 'server' && fallback.top === words[0].record.label && /by the server/.test(fallback.status)
+      && /failed to load/.test(engineNote), `${fallback.engine}: "${fallback.top}"; "${engineNote}"`);
+    await page.unroute('**/inkjot.wasm');
+    await page.reload();
+    await page.waitForSelector('body[data-local="ready"]', { timeout: 60000 });
+    const asked = [];
+    page.on('request', (r) => { if (r.url().endsWith('/api/recognize')) asked.push(r.url()); });
+    for (const [k, { record }] of words.entries()) {
+      const got = await replayRecord(page, record, `local-${k}.jsonl`);
+      const { file } = await downloaded(page, `local-download-${k}.jsonl`);
+      const cli = cliRecognize(file)[0].candidates.map((c) => c.text);
+      check(`"${record.label}" recognized in this browser with the CLI's candidates on the page's ink`,
+        got.engine === 'browser' && /in this browser/.test(got.status)
+        && JSON.stringify(got.texts) === JSON.stringify(cli) && got.top === record.label,
+        `${got.engine}: ${JSON.stringify(got.texts)}, CLI ${JSON.stringify(cli)}; status "${got.status}"`);
+    }
+    check('the page asked the server nothing to recognize', asked.length === 0, `${asked.length} requests`);
+
+    // The page's options in the browser, against the CLI on the page's ink (the last word's).
+    const file = path.join(tmp, `local-download-${words.length - 1}.jsonl`);
+    let texts = await answerAfter(page, () => page.fill('#context', 'I will '));
+    let cli = cliTexts(file, ['--lang', 'en', '--pre-context', 'I will ']);
+    check('in this browser, "Text before" gives the CLI\'s --pre-context candidates',
+      JSON.stringify(texts) === JSON.stringify(cli), `page ${JSON.stringify(texts)}, CLI ${JSON.stringify(cli)}`);
+    await answerAfter(page, () => page.fill('#context', ''));
+    texts = await answerAfter(page, () => page.uncheck('#use-lm'));
+    cli = cliTexts(file, ['--no-lm']);
+    check('in this browser, without the language model the candidates are the CLI\'s --no-lm ones',
+      JSON.stringify(texts) === JSON.stringify(cli), `page ${JSON.stringify(texts)}, CLI ${JSON.stringify(cli)}`);
+    await answerAfter(page, () => page.check('#use-lm'));
+    const packs = [];
+    page.on('request', (r) => { if (/\/models\/de\//.test(r.url())) packs.push(r.url()); });
+    // The German pack is loaded when German is first chosen (the server answers meanwhile).
+    texts = await answerAfter(page, () => page.selectOption('#lang', 'de'), 2);
+    cli = cliTexts(file, ['--lang', 'de']);
+    check('choosing German loads its pack into the browser and gives the CLI\'s --lang de candidates',
+      packs.length === 2 && JSON.stringify(texts) === JSON.stringify(cli),
+      `${packs.length} pack requests; page ${JSON.stringify(texts)}, CLI ${JSON.stringify(cli)}`);
+    await answerAfter(page, () => page.selectOption('#lang', 'en'));
+
+    if (SERVER_PID) {
+      process.kill(SERVER_PID, 'SIGTERM');
+      let down = false;
+      for (let i = 0; i < 50 && !down; i++) {
+        try {
+          await fetch(new URL('api/info', BASE));
+          await sleep(100);
+        } catch {
+          down = true;
+        }
+      }
+      check('the server process is killed', down);
+      const { record } = words[words.length - 1];
+      const after = await replayRecord(page, record, 'offline.jsonl');
+      check(`with the server gone the page still recognizes "${record.label}" in this browser`,
+        after.engine === 'browser' && after.top === record.label && /in this browser/.test(after.status),
+        `${after.engine}: "${after.top}"; status "${after.status}"`);
+      await page.evaluate(() => window.scrollTo(0, 0));
+      await screenshot(page, 'serve-offline.png', true);
+    } else {
+      console.log('      (INKJOT_SERVER_PID not set: the offline check is skipped)');
+    }
+    check('in-browser page: nothing requested outside its own origin', browser.foreign.length === 0,
+      browser.foreign.join(' '));
+    check('in-browser page: no script errors', browser.errors.length === 0, browser.errors.join(' | '));
+  } finally {
+    await browser.close();
+  }
 }
 
 async function main() {
@@ -796,6 +954,9 @@ async function main() {
   } finally {
     await phone.close();
   }
+
+  // Last: it kills the server.
+  await inBrowserPage(info, picked.slice(0, 4));
 }
 
 const guard = setTimeout(() => {

@@ -5,7 +5,8 @@
 #
 # Builds the release binary and the wasm library (cargo is a no-op when they are up to date), installs Debian's chromium
 # (apt) and playwright-core (npm ci) when missing, starts `inkjot serve` on a free local port, runs
-# the test, stops the server. Prints `N passed, M failed` last; exits non-zero on any failure.
+# the test (which kills the server last, to check the page recognizes offline), stops the server.
+# Prints `N passed, M failed` last; exits non-zero on any failure.
 #
 # Environment: INKJOT_BIN (use this binary instead of building one), INKJOT_WASM (use this
 # inkjot.wasm instead of building one), INKJOT_MODELS (a model directory laid out like models/),
@@ -48,7 +49,7 @@ export INKJOT_DEMO_DATA=${INKJOT_DEMO_DATA:-$root/../shared/data/unipen/valid.js
 
 port=$(node -e 'const s = require("net").createServer(); s.listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); });')
 log=$(mktemp)
-"$INKJOT_BIN" serve --addr "127.0.0.1:$port" >"$log" 2>&1 &
+"$INKJOT_BIN" serve --addr "127.0.0.1:$port" --wasm "$INKJOT_WASM" >"$log" 2>&1 &
 server=$!
 cleanup() {
   kill "$server" 2>/dev/null || true
@@ -60,7 +61,7 @@ trap cleanup EXIT
 echo "== browser test against inkjot serve on 127.0.0.1:$port"
 out=$(mktemp)
 status=0
-INKJOT_URL="http://127.0.0.1:$port/" INKJOT_SCREENSHOTS="$shots" node "$here/e2e.mjs" | tee "$out" \
+INKJOT_URL="http://127.0.0.1:$port/" INKJOT_SCREENSHOTS="$shots" INKJOT_SERVER_PID="$server" node "$here/e2e.mjs" | tee "$out" \
   || status=$?
 if [ "$status" != 0 ]; then
   echo "-- server log (last 40 lines):"

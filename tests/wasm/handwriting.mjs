@@ -1,7 +1,8 @@
 // The wasm build through the Handwriting API module (src/bin/inkjot/web/handwriting.js), in Node:
 // loads the model and the English pack as bytes, recognizes UNIPEN valid words and checks the
 // candidates equal the native CLI's (`inkjot recognize`), in order, with segmentation that covers
-// each candidate's ink. Run through tests/wasm/run.sh. Prints `N passed, M failed` last.
+// each candidate's ink; the `useLm: false` hint as `--no-lm`, and `addLanguage`. Run through
+// tests/wasm/run.sh. Prints `N passed, M failed` last.
 //
 // Arguments: WASM MODELS_DIR DATA.jsonl.gz INKJOT_BIN [WORDS]
 import { spawnSync } from 'node:child_process';
@@ -79,6 +80,30 @@ for (const [i, r] of words.entries()) {
 }
 check(`wasm candidates equal the native CLI's on ${same} of ${words.length} UNIPEN valid words`, same === words.length);
 check(`segmentation of the best candidate covers its text (${covered} of ${words.length})`, covered === words.length);
+// inkjot's own hints: no language model (as `inkjot recognize --no-lm`), and a pack added later.
+const noLmRun = spawnSync(bin, ['recognize', '--no-lm', '-'], { encoding: 'utf8', input: `${JSON.stringify(words[0])}\n` });
+const noLm = noLmRun.status === 0 ? JSON.parse(noLmRun.stdout.trim().split('\n')[0]).candidates.map((c) => c.text) : [];
+const plainDrawing = recognizer.startDrawing({ alternatives: 5, useLm: false });
+for (const s of words[0].strokes) {
+  const stroke = new HandwritingStroke();
+  s.x.forEach((x, k) => stroke.addPoint({ x, y: s.y[k], t: s.t[k] }));
+  plainDrawing.addStroke(stroke);
+}
+const plain = (await plainDrawing.getPrediction()).map((p) => p.text);
+check('useLm: false gives the candidates of inkjot recognize --no-lm', noLm.length > 0
+  && JSON.stringify(plain) === JSON.stringify(noLm), `wasm ${JSON.stringify(plain)}, native ${JSON.stringify(noLm)} ${noLmRun.stderr || ''}`);
+const later = await createInkjot({ wasm: fs.readFileSync(wasm), model: fs.readFileSync(path.join(models, 'recognizer-int8.safetensors')) });
+const before = later.languages.length;
+await later.addLanguage('en', { lm: fs.readFileSync(path.join(models, 'en/lm.bin')), decoder: fs.readFileSync(path.join(models, 'en/decoder.json')) });
+const laterDrawing = (await later.createHandwritingRecognizer({ languages: ['en'] })).startDrawing({ alternatives: 5 });
+for (const s of words[0].strokes) {
+  const stroke = new HandwritingStroke();
+  s.x.forEach((x, k) => stroke.addPoint({ x, y: s.y[k], t: s.t[k] }));
+  laterDrawing.addStroke(stroke);
+}
+const laterTexts = (await laterDrawing.getPrediction()).map((p) => p.text);
+check('addLanguage loads a pack after creation (same candidates)', before === 0 && later.languages.join() === 'en'
+  && JSON.stringify(laterTexts) === JSON.stringify(native[0]), JSON.stringify(laterTexts));
 const empty = await recognizer.startDrawing().getPrediction();
 check('an empty drawing predicts nothing', Array.isArray(empty) && empty.length === 0);
 times.sort((a, b) => a - b);

@@ -33,6 +33,8 @@ pub struct Resolved {
     pub models: Models,
     /// The model's origin, for messages (`recognizer-int8.safetensors (embedded)`, a path).
     pub model_name: String,
+    /// The model file, or `None` for the model embedded in the binary.
+    pub model_file: Option<PathBuf>,
 }
 
 /// Resolves the model (`model` flag, else `$INKJOT_MODELS`, else embedded) and the pack sources
@@ -41,16 +43,21 @@ pub fn resolve(model: Option<&Path>, packs: Option<&Path>) -> anyhow::Result<Res
     let env_dir = std::env::var_os(MODELS_ENV)
         .filter(|v| !v.is_empty())
         .map(PathBuf::from);
-    let (loaded, model_name) = match (model, &env_dir) {
-        (Some(file), _) => (load(file)?, file.display().to_string()),
+    let (loaded, model_name, model_file) = match (model, &env_dir) {
+        (Some(file), _) => (
+            load(file)?,
+            file.display().to_string(),
+            Some(file.to_path_buf()),
+        ),
         (None, Some(dir)) => {
             let file = dir.join(DEFAULT_MODEL_FILE);
             let loaded = load(&file).with_context(|| format!("${MODELS_ENV}={}", dir.display()))?;
-            (loaded, file.display().to_string())
+            (loaded, file.display().to_string(), Some(file))
         }
         (None, None) => (
             embedded_model()?,
             format!("{DEFAULT_MODEL_FILE} (embedded)"),
+            None,
         ),
     };
     let models = Models::new(loaded);
@@ -59,12 +66,29 @@ pub fn resolve(model: Option<&Path>, packs: Option<&Path>) -> anyhow::Result<Res
         (None, Some(dir)) => models.with_pack_dir(dir),
         (None, None) => with_embedded_packs(models)?,
     };
-    Ok(Resolved { models, model_name })
+    Ok(Resolved {
+        models,
+        model_name,
+        model_file,
+    })
 }
 
 fn load(file: &Path) -> anyhow::Result<Model> {
     // The library's error names the file.
     Model::load(file).context("cannot load model")
+}
+
+/// The bytes of the embedded model and of the embedded English pack (`lm`, `decoder.json`), or
+/// `None` when the binary was built without them.
+#[cfg(feature = "embedded-models")]
+pub fn embedded_bytes() -> Option<(&'static [u8], &'static [u8], &'static str)> {
+    Some((embedded::MODEL, embedded::EN_LM, embedded::EN_DECODER))
+}
+
+/// The bytes of the embedded model and English pack: none in this build.
+#[cfg(not(feature = "embedded-models"))]
+pub fn embedded_bytes() -> Option<(&'static [u8], &'static [u8], &'static str)> {
+    None
 }
 
 #[cfg(feature = "embedded-models")]

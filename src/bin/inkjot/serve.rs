@@ -13,7 +13,11 @@
 //! | route | answer |
 //! |---|---|
 //! | `GET /`, `/app.js`, `/style.css` | the page (embedded in the binary; no external assets) |
-//! | `GET /api/info` | `{"languages": [..], "default": "en", "model": .., "int8": .., "nbest_max": ..}` |
+//! | `GET /handwriting.js` | the Handwriting API module over the wasm library (embedded) |
+//! | `GET /inkjot.wasm` | the library built for `wasm32-unknown-unknown` (`--wasm`; 404 without one) |
+//! | `GET /models/recognizer-int8.safetensors` | the model the server uses (404 without a `.wasm`) |
+//! | `GET /models/<code>/lm.bin`, `/models/<code>/decoder.json` | each served language's pack (404 without a `.wasm`) |
+//! | `GET /api/info` | `{"languages": [..], "default": "en", "model": .., "int8": .., "nbest_max": .., "wasm": {"available": .., ..}}` |
 //! | `POST /api/recognize` | body: one ink in the JSON Lines record format (`{"strokes": [{"x", "y", "t"}]}`) plus optional `lang`, `pre_context`, `user_words` (one word per line), `nbest`, `use_lm`, `writing_height`; answer: `{"candidates": [{"text", "score"}], "latency_ms", "curves", "strokes", "points", "lang"}` |
 
 use std::io::{Read, Write};
@@ -56,11 +60,29 @@ pub struct ServeArgs {
     /// Seconds a client has to send its whole request (head and body) before it is answered 408.
     #[arg(long, default_value_t = 10.0)]
     request_deadline: f64,
+    /// The library built for the browser (`cargo build --release --lib --target
+    /// wasm32-unknown-unknown --no-default-features`), served with the model and the packs so
+    /// that the page recognizes in the browser (default: target/wasm32-unknown-unknown/release/
+    /// inkjot.wasm under the current directory, when it is there).
+    #[arg(long)]
+    wasm: Option<PathBuf>,
 }
 
 const INDEX_HTML: &str = include_str!("web/index.html");
 const APP_JS: &str = include_str!("web/app.js");
 const STYLE_CSS: &str = include_str!("web/style.css");
+const HANDWRITING_JS: &str = include_str!("web/handwriting.js");
+
+/// Where `inkjot serve` looks for the wasm library when `--wasm` is not given (relative to the
+/// current directory: a checkout where it was built).
+const DEFAULT_WASM: &str = "target/wasm32-unknown-unknown/release/inkjot.wasm";
+/// How to build the wasm library, for messages.
+const WASM_BUILD: &str =
+    "cargo build --release --lib --target wasm32-unknown-unknown --no-default-features";
+/// Largest file served for the in-browser recognizer (the wasm, the model, an LM), in bytes.
+const MAX_STATIC_BYTES: u64 = 256 << 20;
+/// URL of the served model (relative to the page), whatever file the server loaded it from.
+const MODEL_URL: &str = "models/recognizer-int8.safetensors";
 
 /// Largest request head (request line and headers), in bytes.
 const MAX_HEAD_BYTES: usize = 16 << 10;
@@ -93,7 +115,65 @@ struct App {
     plain: Recognizer,
     /// File name of the model.
     model_name: String,
+    /// The in-browser recognizer's files, or why there are none.
+    wasm: Result<WasmFiles, String>,
     quiet: bool,
+}
+
+/// Bytes served as a static file: compiled into the binary, held in memory, or read from a file
+/// when asked for (at most [`MAX_STATIC_BYTES`]).
+#[derive(Debug, Clone)]
+enum Source {
+    Embedded(&'static [u8]),
+    Memory(Arc<Vec<u8>>),
+    File(PathBuf),
+}
+
+impl Source {
+    /// The bytes, or an error response (404 for a file gone since start-up, 500 otherwise).
+    fn bytes(&self) -> Result<Vec<u8>, Response> {
+        match self {
+            Source::Embedded(b) => Ok(b.to_vec()),
+            Source::Memory(b) => Ok(b.as_ref().clone()),
+            Source::File(path) => read_capped(path).map_err(|e| {
+                eprintln!("inkjot serve: {e:#}");
+                let missing = e
+                    .downcast_ref::<std::io::Error>()
+                    .is_some_and(|e| e.kind() == std::io::ErrorKind::NotFound);
+                if missing {
+                    Response::error(404, "not found")
+                } else {
+                    Response::error(500, "cannot read the file")
+                }
+            }),
+        }
+    }
+}
+
+/// Reads `path` whole, refusing files larger than [`MAX_STATIC_BYTES`].
+fn read_capped(path: &std::path::Path) -> anyhow::Result<Vec<u8>> {
+    let file =
+        std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_STATIC_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    if bytes.len() as u64 > MAX_STATIC_BYTES {
+        bail!("{} is larger than {MAX_STATIC_BYTES} bytes", path.display());
+    }
+    Ok(bytes)
+}
+
+/// What the page needs to recognize in the browser: the wasm library, the model, and each
+/// language's LM and `decoder.json`.
+#[derive(Debug)]
+struct WasmFiles {
+    /// Where the `.wasm` was read from, for messages.
+    path: PathBuf,
+    wasm: Arc<Vec<u8>>,
+    model: Source,
+    /// `(code, LM, decoder.json)`, in the order of [`App::languages`].
+    packs: Vec<(String, Source, Source)>,
 }
 
 /// Runs `inkjot serve` until the process is stopped.
@@ -110,6 +190,14 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<()> {
         TcpListener::bind(args.addr).with_context(|| format!("cannot listen on {}", args.addr))?;
     let addr = listener.local_addr()?;
     let codes: Vec<&str> = app.languages.iter().map(|(c, _)| c.as_str()).collect();
+    match &app.wasm {
+        Ok(files) => eprintln!(
+            "inkjot serve: in-browser recognition on: serving {} ({} bytes)",
+            files.path.display(),
+            files.wasm.len()
+        ),
+        Err(why) => eprintln!("inkjot serve: in-browser recognition off: {why}"),
+    }
     eprintln!(
         "inkjot serve: model {}, languages [{}]; open http://{addr}/",
         app.model_name,
@@ -170,12 +258,89 @@ fn load(args: &ServeArgs) -> anyhow::Result<App> {
     if languages.is_empty() {
         eprintln!("inkjot serve: no language pack found; decoding without a language model");
     }
+    let codes: Vec<String> = languages.iter().map(|(c, _)| c.clone()).collect();
+    let wasm = wasm_files(
+        args.wasm.as_deref(),
+        resolved.model_file.as_deref(),
+        &models,
+        &codes,
+    )?;
     Ok(App {
         languages,
         plain: models.recognizer(None)?,
         model_name: resolved.model_name,
+        wasm,
         quiet: args.quiet,
     })
+}
+
+/// The in-browser recognizer's files: `Err(why)` when there is no `.wasm` to serve (no `--wasm`
+/// and nothing at [`DEFAULT_WASM`]) or no language pack; an error (ending `inkjot serve`) when
+/// `--wasm` names a file that cannot be read or is not WebAssembly.
+fn wasm_files(
+    flag: Option<&std::path::Path>,
+    model_file: Option<&std::path::Path>,
+    models: &inkjot::Models,
+    codes: &[String],
+) -> anyhow::Result<Result<WasmFiles, String>> {
+    let path = match flag {
+        Some(path) => path.to_path_buf(),
+        None => {
+            let path = PathBuf::from(DEFAULT_WASM);
+            if !path.is_file() {
+                return Ok(Err(format!(
+                    "no {DEFAULT_WASM} here; build it ({WASM_BUILD}) or pass --wasm FILE"
+                )));
+            }
+            path
+        }
+    };
+    // Named by the flag, or found at the default path: either way a broken file is an error.
+    let what = if flag.is_some() {
+        "--wasm"
+    } else {
+        "the wasm library"
+    };
+    let wasm = read_capped(&path).context(what)?;
+    if !wasm.starts_with(b"\0asm") {
+        bail!("{what}: {} is not a WebAssembly module", path.display());
+    }
+    if codes.is_empty() {
+        return Ok(Err(
+            "no language pack to load in the browser (the page recognizes on the server)".into(),
+        ));
+    }
+    let embedded = super::models::embedded_bytes();
+    let model = match (model_file, embedded) {
+        (Some(file), _) => Source::File(file.to_path_buf()),
+        (None, Some((model, _, _))) => Source::Embedded(model),
+        (None, None) => return Ok(Err("the model's bytes are not at hand".into())),
+    };
+    let mut packs = Vec::new();
+    for code in codes {
+        let pack = match (models.pack_dir(), embedded) {
+            (Some(dir), _) => {
+                let dir = dir.join(code);
+                let lm = inkjot::LanguagePack::lm_path(&dir)
+                    .with_context(|| format!("language pack `{code}`"))?;
+                let decoder = dir.join(inkjot::LanguagePack::CONFIG_FILE);
+                (code.clone(), Source::File(lm), Source::File(decoder))
+            }
+            (None, Some((_, lm, decoder))) if code == "en" => (
+                code.clone(),
+                Source::Embedded(lm),
+                Source::Embedded(decoder.as_bytes()),
+            ),
+            _ => return Ok(Err(format!("the bytes of pack `{code}` are not at hand"))),
+        };
+        packs.push(pack);
+    }
+    Ok(Ok(WasmFiles {
+        path,
+        wasm: Arc::new(wasm),
+        model,
+        packs,
+    }))
 }
 
 /// A connection whose request has been read, for a worker.
@@ -521,9 +686,13 @@ fn route(app: &App, request: &Request) -> Response {
         ("/" | "/index.html", true) => Response::ok("text/html; charset=utf-8", INDEX_HTML),
         ("/app.js", true) => Response::ok("text/javascript; charset=utf-8", APP_JS),
         ("/style.css", true) => Response::ok("text/css; charset=utf-8", STYLE_CSS),
+        ("/handwriting.js", true) => Response::ok("text/javascript; charset=utf-8", HANDWRITING_JS),
         ("/api/info", true) => Response::json(200, &info(app)),
         ("/api/recognize", false) if request.method == "POST" => recognize(app, &request.body),
-        ("/" | "/index.html" | "/app.js" | "/style.css" | "/api/info", false) => Response {
+        (
+            "/" | "/index.html" | "/app.js" | "/style.css" | "/handwriting.js" | "/api/info",
+            false,
+        ) => Response {
             allow: Some("GET, HEAD"),
             ..Response::error(405, "method not allowed")
         },
@@ -531,7 +700,66 @@ fn route(app: &App, request: &Request) -> Response {
             allow: Some("POST"),
             ..Response::error(405, "method not allowed")
         },
-        _ => Response::error(404, "not found"),
+        (path, get) => match wasm_file(app, path) {
+            None => Response::error(404, "not found"),
+            Some(_) if !get => Response {
+                allow: Some("GET, HEAD"),
+                ..Response::error(405, "method not allowed")
+            },
+            Some((content_type, source)) => match source.bytes() {
+                Ok(body) => Response::ok(content_type, body),
+                Err(response) => response,
+            },
+        },
+    }
+}
+
+/// The in-browser recognizer's file at `path`, with its Content-Type; `None` when there is none
+/// (no `.wasm` to serve, an unknown language, any other path).
+fn wasm_file(app: &App, path: &str) -> Option<(&'static str, Source)> {
+    let files = app.wasm.as_ref().ok()?;
+    if path == "/inkjot.wasm" {
+        return Some(("application/wasm", Source::Memory(Arc::clone(&files.wasm))));
+    }
+    let rest = path.strip_prefix('/')?;
+    if rest == MODEL_URL {
+        return Some(("application/octet-stream", files.model.clone()));
+    }
+    let (code, file) = rest.strip_prefix("models/")?.split_once('/')?;
+    let (_, lm, decoder) = files.packs.iter().find(|(c, _, _)| c == code)?;
+    match file {
+        "lm.bin" => Some(("application/octet-stream", lm.clone())),
+        "decoder.json" => Some(("application/json", decoder.clone())),
+        _ => None,
+    }
+}
+
+/// `/api/info`'s `wasm`: whether the page can recognize in the browser, and the URLs of the files
+/// (relative to the page) or why not.
+fn wasm_info(app: &App) -> serde_json::Value {
+    match &app.wasm {
+        Ok(files) => {
+            let languages: serde_json::Map<String, serde_json::Value> = files
+                .packs
+                .iter()
+                .map(|(code, _, _)| {
+                    let urls = serde_json::json!({
+                        "lm": format!("models/{code}/lm.bin"),
+                        "decoder": format!("models/{code}/decoder.json"),
+                    });
+                    (code.clone(), urls)
+                })
+                .collect();
+            serde_json::json!({
+                "available": true,
+                "module": "handwriting.js",
+                "wasm": "inkjot.wasm",
+                "wasm_bytes": files.wasm.len(),
+                "model": MODEL_URL,
+                "languages": languages,
+            })
+        }
+        Err(why) => serde_json::json!({ "available": false, "reason": why }),
     }
 }
 
@@ -549,6 +777,7 @@ fn info(app: &App) -> serde_json::Value {
         "int8": app.plain.model().is_int8(),
         "nbest_max": MAX_NBEST,
         "version": env!("CARGO_PKG_VERSION"),
+        "wasm": wasm_info(app),
     })
 }
 
@@ -642,11 +871,12 @@ fn recognize(app: &App, body: &[u8]) -> Response {
 
 /// The embedded page's files, for tests.
 #[cfg(test)]
-fn page_files() -> [(&'static str, &'static str); 3] {
+fn page_files() -> [(&'static str, &'static str); 4] {
     [
         ("index.html", INDEX_HTML),
         ("app.js", APP_JS),
         ("style.css", STYLE_CSS),
+        ("handwriting.js", HANDWRITING_JS),
     ]
 }
 
@@ -758,20 +988,152 @@ mod tests {
         assert!(INDEX_HTML.contains("app.js") && INDEX_HTML.contains("style.css"));
     }
 
-    #[test]
-    fn recognize_rejects_bad_inks_without_a_model_call() {
-        // The small test model stands in for any model: only status codes are checked.
+    /// A GET of `path` through the router.
+    fn get(app: &App, path: &str) -> Response {
+        route(
+            app,
+            &Request {
+                method: "GET".into(),
+                path: path.into(),
+                body: Vec::new(),
+            },
+        )
+    }
+
+    /// An app on the small test model (only routes and status codes are checked with it).
+    fn tiny_app(wasm: Result<WasmFiles, String>) -> App {
         let tiny = concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/tests/fixtures/tiny-model.safetensors"
         );
-        let plain = Recognizer::from_file(tiny.as_ref()).unwrap();
-        let app = App {
+        App {
             languages: Vec::new(),
-            plain,
+            plain: Recognizer::from_file(tiny.as_ref()).unwrap(),
             model_name: "tiny".into(),
+            wasm,
             quiet: true,
-        };
+        }
+    }
+
+    #[test]
+    fn the_wasm_recognizer_is_served_as_static_files() {
+        let dir = std::env::temp_dir().join(format!("inkjot-serve-wasm-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("en")).unwrap();
+        let wasm = b"\0asm\x01\0\0\0".to_vec();
+        let model = dir.join("model.safetensors");
+        std::fs::write(&model, b"model bytes").unwrap();
+        std::fs::write(dir.join("en/lm.bin"), b"lm bytes").unwrap();
+        std::fs::write(dir.join("en/decoder.json"), b"{\"decoder\": 1}").unwrap();
+        let app = tiny_app(Ok(WasmFiles {
+            path: dir.join("inkjot.wasm"),
+            wasm: Arc::new(wasm.clone()),
+            model: Source::File(model),
+            packs: vec![(
+                "en".into(),
+                Source::File(dir.join("en/lm.bin")),
+                Source::File(dir.join("en/decoder.json")),
+            )],
+        }));
+        for (path, content_type, body) in [
+            ("/inkjot.wasm", "application/wasm", wasm.as_slice()),
+            (
+                "/models/recognizer-int8.safetensors",
+                "application/octet-stream",
+                b"model bytes",
+            ),
+            ("/models/en/lm.bin", "application/octet-stream", b"lm bytes"),
+            (
+                "/models/en/decoder.json",
+                "application/json",
+                b"{\"decoder\": 1}",
+            ),
+            (
+                "/handwriting.js",
+                "text/javascript; charset=utf-8",
+                HANDWRITING_JS.as_bytes(),
+            ),
+        ] {
+            let response = get(&app, path);
+            assert_eq!(response.status, 200, "{path}");
+            assert_eq!(response.content_type, content_type, "{path}");
+            assert_eq!(response.body, body, "{path}");
+        }
+        for path in [
+            "/models/de/lm.bin",
+            "/models/en/lm.fst",
+            "/models/en/../recognizer-int8.safetensors",
+            "/models/en",
+            "/models/",
+            "/inkjot.wasm/",
+            "/recognizer-int8.safetensors",
+        ] {
+            assert_eq!(get(&app, path).status, 404, "{path}");
+        }
+        let post = route(
+            &app,
+            &Request {
+                method: "POST".into(),
+                path: "/inkjot.wasm".into(),
+                body: Vec::new(),
+            },
+        );
+        assert_eq!(post.status, 405);
+        let info = info(&app);
+        assert_eq!(info["wasm"]["available"], true);
+        assert_eq!(info["wasm"]["wasm"], "inkjot.wasm");
+        assert_eq!(info["wasm"]["languages"]["en"]["lm"], "models/en/lm.bin");
+        // A file gone since start-up is a 404, not a crash.
+        std::fs::remove_file(dir.join("en/lm.bin")).unwrap();
+        assert_eq!(get(&app, "/models/en/lm.bin").status, 404);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn without_a_wasm_only_the_module_is_served() {
+        let app = tiny_app(Err("no wasm here".into()));
+        for path in [
+            "/inkjot.wasm",
+            "/models/recognizer-int8.safetensors",
+            "/models/en/lm.bin",
+            "/models/en/decoder.json",
+        ] {
+            assert_eq!(get(&app, path).status, 404, "{path}");
+        }
+        assert_eq!(get(&app, "/handwriting.js").status, 200);
+        let info = info(&app);
+        assert_eq!(info["wasm"]["available"], false);
+        assert_eq!(info["wasm"]["reason"], "no wasm here");
+    }
+
+    #[test]
+    fn a_wasm_flag_naming_no_webassembly_is_an_error() {
+        let dir = std::env::temp_dir().join(format!("inkjot-serve-badwasm-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("not.wasm");
+        std::fs::write(&file, b"<html>").unwrap();
+        let models = inkjot::Models::from_path(
+            concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/fixtures/tiny-model.safetensors"
+            )
+            .as_ref(),
+        )
+        .unwrap();
+        let codes = ["en".to_string()];
+        let error = wasm_files(Some(&file), None, &models, &codes).unwrap_err();
+        assert!(
+            format!("{error:#}").contains("not a WebAssembly module"),
+            "{error:#}"
+        );
+        let error = wasm_files(Some(&dir.join("missing.wasm")), None, &models, &codes).unwrap_err();
+        assert!(format!("{error:#}").contains("missing.wasm"), "{error:#}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn recognize_rejects_bad_inks_without_a_model_call() {
+        // The small test model stands in for any model: only status codes are checked.
+        let app = tiny_app(Err("none".into()));
         assert_eq!(recognize(&app, b"{").status, 400);
         assert_eq!(recognize(&app, b"{\"strokes\": []}").status, 422);
         assert_eq!(

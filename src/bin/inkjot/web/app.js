@@ -3,6 +3,12 @@
 // {"id": .., "label": .., "strokes": [{"x": [..], "y": [..], "t": [..]}]}
 // Coordinates are CSS pixels from the canvas's top left (y down); t is milliseconds from the ink's
 // first point.
+//
+// Recognition runs in the browser when the server offers the wasm library (/api/info `wasm`):
+// handwriting.js loads it with the model and the chosen language's pack, and from then on the page
+// needs no server to recognize (it keeps working if the server stops). Otherwise, while it loads,
+// if it fails to load, for a language not loaded yet, or with `?engine=server` in the address, the
+// page asks the server (POST api/recognize). The status line says which one answered.
 'use strict';
 
 (() => {
@@ -31,6 +37,9 @@
     replay: null, // {frame} while replaying
     sheet: { w: 0, h: 0 }, // size of the writing sheet, CSS px
     follow: null, // timer that scrolls the sheet once the writer pauses
+    // The in-browser recognizer: `status` is off | loading | ready | failed; `inkjot` the loaded
+    // library; `packs` code -> loading promise or true once loaded; `urls` from /api/info.
+    local: { status: 'off', inkjot: null, packs: new Map(), urls: null, why: '' },
   };
 
   // ---- the writing sheet ---------------------------------------------------------------------
@@ -390,6 +399,44 @@
     $('results').dataset.strokes = String(strokes);
   }
 
+  /** Marks the answer shown (request `seq`, from `engine`: `browser` or `server`), for tests. */
+  function answeredBy(engine, seq) {
+    $('results').dataset.engine = engine;
+    $('results').dataset.answer = String(seq);
+  }
+
+  /** The in-browser recognizer for the chosen language, or null (not loaded, not offered). */
+  function localRecognizer() {
+    const local = state.local;
+    if (local.status !== 'ready') return null;
+    const lang = $('lang').value;
+    if (local.packs.get(lang) === true) return lang;
+    loadLocalPack(lang);
+    return null;
+  }
+
+  /** Recognizes `strokes` in the browser: `{candidates, ms}`. */
+  async function recognizeLocally(lang, strokes) {
+    const recognizer = await state.local.inkjot.createHandwritingRecognizer({ languages: [lang] });
+    const drawing = recognizer.startDrawing({
+      alternatives: 5,
+      textContext: $('context').value,
+      userWords: $('user-words').value,
+      useLm: $('use-lm').checked,
+    });
+    for (const s of strokes) {
+      const stroke = new state.local.HandwritingStroke();
+      s.x.forEach((x, i) => stroke.addPoint({ x, y: s.y[i], t: s.t[i] }));
+      drawing.addStroke(stroke);
+    }
+    const began = performance.now();
+    const predictions = await drawing.getPrediction();
+    return {
+      candidates: predictions.map((p) => ({ text: p.text, score: p.score })),
+      ms: performance.now() - began,
+    };
+  }
+
   async function recognize() {
     const seq = ++state.seq;
     const strokes = state.strokes.filter((s) => s.x.length > 0);
@@ -398,6 +445,23 @@
       showCandidates([], 0);
       setStatus('Ready.');
       return;
+    }
+    const lang = localRecognizer();
+    if (lang) {
+      try {
+        const { candidates, ms } = await recognizeLocally(lang, strokes);
+        if (seq < state.shown) return;
+        state.shown = seq;
+        const points = strokes.reduce((n, s) => n + s.x.length, 0);
+        showCandidates(candidates, strokes.length);
+        answeredBy('browser', seq);
+        setStatus(`${strokes.length} stroke${strokes.length === 1 ? '' : 's'}, ${points} points: `
+          + `recognized in this browser in ${ms.toFixed(1)} ms`);
+        return;
+      } catch (err) {
+        // An ink the library refuses, or a broken instance: the server may still answer.
+        console.warn(`inkjot: in-browser recognition failed, asking the server: ${err.message}`);
+      }
     }
     const body = JSON.stringify({
       strokes,
@@ -420,8 +484,9 @@
       state.shown = seq;
       const roundTrip = performance.now() - began;
       showCandidates(data.candidates, data.strokes);
+      answeredBy('server', seq);
       setStatus(`${data.strokes} stroke${data.strokes === 1 ? '' : 's'}, ${data.points} points, `
-        + `${data.curves} curves: recognized in ${data.latency_ms.toFixed(2)} ms `
+        + `${data.curves} curves: recognized by the server in ${data.latency_ms.toFixed(2)} ms `
         + `(${roundTrip.toFixed(0)} ms round trip)`);
     } catch (err) {
       if (seq < state.shown) return;
@@ -430,6 +495,72 @@
       const again = !(err.status >= 400 && err.status < 500);
       setStatus(failure('Recognition failed', err), true, again ? recognize : null);
     }
+  }
+
+  // ---- the in-browser recognizer -------------------------------------------------------------
+
+  /** Says in the footer which engine recognizes, and marks it on the body for tests. */
+  function showEngine() {
+    const local = state.local;
+    document.body.dataset.local = local.status;
+    const words = {
+      off: `recognized by the server${local.why ? ` (in this browser: ${local.why})` : ''}`,
+      loading: 'loading the in-browser recognizer…',
+      ready: 'recognized in this browser (works offline now)',
+      failed: `recognized by the server (the in-browser recognizer failed to load: ${local.why})`,
+    };
+    $('engine').textContent = words[local.status] || '';
+  }
+
+  /** Loads the pack of `lang` into the in-browser recognizer once; recognizes again when done. */
+  function loadLocalPack(lang) {
+    const local = state.local;
+    const urls = local.urls && local.urls.languages && local.urls.languages[lang];
+    if (!local.inkjot || !urls || local.packs.has(lang)) return local.packs.get(lang);
+    const loading = local.inkjot.addLanguage(lang, urls).then(() => {
+      local.packs.set(lang, true);
+      if ($('lang').value === lang) recognize();
+    }, (err) => {
+      // Left to the server; a later choice of the language tries again.
+      local.packs.delete(lang);
+      console.warn(`inkjot: cannot load the ${lang} pack in the browser: ${err.message}`);
+    });
+    local.packs.set(lang, loading);
+    return loading;
+  }
+
+  /** Loads handwriting.js, the wasm library, the model and the chosen language's pack. */
+  async function loadLocal(wasm) {
+    const local = state.local;
+    if (local.tried) return; // once per page (loadInfo may run again on Retry)
+    local.tried = true;
+    if (new URLSearchParams(location.search).get('engine') === 'server') {
+      local.why = 'off (engine=server in the address)';
+      showEngine();
+      return;
+    }
+    if (!wasm || !wasm.available) {
+      local.why = (wasm && wasm.reason) || 'not offered by this server';
+      showEngine();
+      return;
+    }
+    local.status = 'loading';
+    local.urls = wasm;
+    showEngine();
+    try {
+      const api = await import(`./${wasm.module}`);
+      const lang = $('lang').value;
+      const first = wasm.languages[lang] ? { [lang]: wasm.languages[lang] } : {};
+      local.inkjot = await api.createInkjot({ wasm: wasm.wasm, model: wasm.model, languages: first });
+      local.HandwritingStroke = api.HandwritingStroke;
+      for (const code of Object.keys(first)) local.packs.set(code, true);
+      local.status = 'ready';
+    } catch (err) {
+      local.status = 'failed';
+      local.why = err.message || String(err);
+    }
+    showEngine();
+    if (local.status === 'ready') recognize();
   }
 
   // ---- replay of recorded inks ---------------------------------------------------------------
@@ -672,8 +803,12 @@
         $('use-lm').disabled = true;
       }
       $('footer').textContent = `inkjot ${info.version} · model ${info.model}`
-        + `${info.int8 ? ' (int8)' : ''} · nothing leaves this machine`;
+        + `${info.int8 ? ' (int8)' : ''} · nothing leaves this machine · `;
+      const engine = document.createElement('span');
+      engine.id = 'engine';
+      $('footer').append(engine);
       document.body.dataset.ready = '1';
+      loadLocal(info.wasm);
     } catch (err) {
       setStatus(failure('Cannot load the languages', err), true, async () => {
         await loadInfo();

@@ -21,7 +21,7 @@
 
 // Sizes and offsets of the C ABI's structs on wasm32 (4-byte size_t and pointers).
 const POINT_BYTES = 24; // InkjotPoint: x, y, t as f64
-const OPT = { size: 32, nbest: 0, preContext: 4, height: 8, useLm: 16, userWords: 20, segments: 24 };
+const OPT = { size: 32, nbest: 0, preContext: 4, height: 8, useLm: 16, userWords: 20, segments: 24, singleLine: 25 };
 const SEG = { size: 56, text: 0, kind: 4, ranges: 8, rangeCount: 12 };
 const RANGE_BYTES = 12; // InkjotPointRange: stroke, first, last (inclusive)
 const SEGMENT_CHAR = 0;
@@ -81,7 +81,9 @@ class Engine {
 
 /**
  * Loads the wasm library, the model and each language's pack. Returns the recognizer factory:
- * `{ languages, createHandwritingRecognizer, queryHandwritingRecognizer }`.
+ * `{ languages, createHandwritingRecognizer, queryHandwritingRecognizer, addLanguage }`;
+ * `addLanguage(code, { lm, decoder })` loads one more pack later (the page loads each language
+ * when it is first chosen).
  */
 export async function createInkjot({ wasm, model, languages = {} }) {
   const wasmBytes = await bytesOf(wasm);
@@ -90,7 +92,7 @@ export async function createInkjot({ wasm, model, languages = {} }) {
   const modelBytes = await bytesOf(model);
   const recognizers = new Map();
   const enc = new TextEncoder();
-  for (const [code, pack] of Object.entries(languages)) {
+  const addLanguage = async (code, pack) => {
     const lm = await bytesOf(pack.lm);
     const decoder = typeof pack.decoder === 'string' && pack.decoder.trimStart().startsWith('{')
       ? enc.encode(pack.decoder) : pack.decoder ? await bytesOf(pack.decoder) : null;
@@ -104,14 +106,18 @@ export async function createInkjot({ wasm, model, languages = {} }) {
     const status = engine.x.inkjot_recognizer_new_from_memory(m, modelBytes.length, l, lm.length,
       decoder ? d : 0, out);
     if (status !== 0) throw engine.fail(status);
+    const old = recognizers.get(code);
     recognizers.set(code, engine.view().getUint32(out, true));
-  }
+    if (old) engine.x.inkjot_recognizer_free(old);
+  };
+  for (const [code, pack] of Object.entries(languages)) await addLanguage(code, pack);
   const supported = (constraint) => {
     const wanted = (constraint && constraint.languages) || [];
     return wanted.length > 0 && wanted.every((code) => recognizers.has(code)) ? wanted[0] : null;
   };
   return {
-    languages: [...recognizers.keys()],
+    get languages() { return [...recognizers.keys()]; },
+    addLanguage,
     async queryHandwritingRecognizer(constraint) {
       if (!supported(constraint)) return null;
       return {
@@ -183,22 +189,28 @@ class HandwritingDrawing {
     const x = engine.x;
     const enc = new TextEncoder();
     const context = enc.encode(String(this.hints.textContext || ''));
+    const words = enc.encode(String(this.hints.userWords || ''));
     const points = strokes.reduce((n, s) => n + s.length, 0);
-    const base = engine.scratch(64 + OPT.size + context.length + 8 + 4 * strokes.length + 8 + POINT_BYTES * points);
+    const base = engine.scratch(64 + OPT.size + context.length + 8 + words.length + 8
+      + 4 * strokes.length + 8 + POINT_BYTES * points);
     const out = base;
     const opts = base + 8;
     const ctx = opts + OPT.size;
-    const lens = engine.put(ctx, context);
+    const userWords = engine.put(ctx, context);
+    const lens = engine.put(userWords, words);
     const pts = (lens + 4 * strokes.length + 8) & ~7;
     const dv = engine.view();
+    engine.u8().fill(0, opts, opts + OPT.size); // every field, padding and `single_line` included
     // `alternatives`: the most predictions wanted, best included (1 to 100; default 5).
     const wanted = Math.floor(Number(this.hints.alternatives ?? 5));
     dv.setUint32(opts + OPT.nbest, Math.max(1, Math.min(MAX_NBEST, Number.isFinite(wanted) ? wanted : 5)), true);
     dv.setUint32(opts + OPT.preContext, ctx, true);
     dv.setFloat64(opts + OPT.height, 0, true);
-    dv.setUint8(opts + OPT.useLm, 1);
-    dv.setUint32(opts + OPT.userWords, 0, true);
+    // inkjot's own hints: `useLm` (default true) and `userWords` (words to favour, one a line).
+    dv.setUint8(opts + OPT.useLm, this.hints.useLm === false ? 0 : 1);
+    dv.setUint32(opts + OPT.userWords, words.length ? userWords : 0, true);
     dv.setUint8(opts + OPT.segments, 1);
+    dv.setUint8(opts + OPT.singleLine, 0); // split the ink into lines, as the server does
     let k = 0;
     strokes.forEach((s, i) => {
       dv.setUint32(lens + 4 * i, s.length, true);
