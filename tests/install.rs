@@ -5,13 +5,26 @@
 //! `.ci/run` also does a real `cargo install --path . --root $TMP` and runs the installed binary.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
+use std::sync::{Mutex, MutexGuard};
 
 const SOURCES: &str = env!("CARGO_MANIFEST_DIR");
 const FIXTURE: &str = "unipen_valid_sample.jsonl";
 
+/// Held while a test writes a copy of the binary and while one starts a process: a child forked
+/// while another thread still has the copy open for writing inherits that descriptor, and the
+/// copy then cannot be executed ("Text file busy").
+static SPAWN_LOCK: Mutex<()> = Mutex::new(());
+
+fn spawn_lock() -> MutexGuard<'static, ()> {
+    SPAWN_LOCK
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 /// A fresh directory holding a copy of the binary and of the sample inks, nothing else.
 fn installed() -> PathBuf {
+    let _guard = spawn_lock();
     let dir = std::env::temp_dir().join(format!(
         "inkjot-install-test-{}-{:?}",
         std::process::id(),
@@ -39,7 +52,15 @@ fn run(dir: &Path, args: &[&str], models: Option<&Path>) -> Output {
         Some(m) => command.env("INKJOT_MODELS", m),
         None => command.env_remove("INKJOT_MODELS"),
     };
-    command.output().unwrap()
+    let child = {
+        let _guard = spawn_lock();
+        command
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    child.wait_with_output().unwrap()
 }
 
 fn stdout(output: &Output) -> String {
