@@ -6,7 +6,9 @@
 // 2. Desktop (1000 x 800): draws each word (three ruled lines tall) with real
 //    input events (mouse, pen, touch: pointer events in the page), paced by the ink's own
 //    timestamps, and checks that the page shows the label as its top candidate, the same as the
-//    CLI; downloads the page's ink and checks the CLI gives the same candidates, in order.
+//    CLI; downloads the page's ink and checks the CLI gives the same candidates, in order; pointing
+//    at a character of the best candidate highlights the ink of the CLI's segment of it
+//    (`--segments`: ranges, box, colour on the canvas), leaving clears it, the arrow keys do the same.
 // 3. Writes a whole text line at the lines' size: the view must follow the pen (every stroke lands
 //    in the visible writing area), the sheet grows, and the page reads it as the CLI does.
 // 4. Undo, clear, language and pre-context, replay from a file; the label workflow (Clear, Keep,
@@ -20,7 +22,8 @@
 // 7. Checks the page asked for nothing but its own origin and logged no script errors.
 // 8. The page recognizing in the browser: `inkjot serve --wasm` serves handwriting.js, the .wasm, the
 //    model and the packs (Content-Types, bytes); the page loads them, recognizes replayed words in
-//    the browser (no /api/recognize request) with the CLI's candidates on the page's own ink, and
+//    the browser (no /api/recognize request) with the CLI's candidates on the page's own ink (and
+//    the CLI's segments when a character is pointed at), and
 //    still recognizes after the server process is killed (INKJOT_SERVER_PID). Steps 2 to 7 run the
 //    page with `?engine=server`, so that they test the server path.
 //
@@ -314,6 +317,82 @@ async function screenshot(page, name, fullPage = false) {
   if (!SHOTS) return;
   fs.mkdirSync(SHOTS, { recursive: true });
   await page.screenshot({ path: path.join(SHOTS, name), fullPage });
+}
+
+/** `inkjot recognize FILE --lang en --segments`: the best candidate of the first ink. */
+function cliBest(file) {
+  const run = spawnSync(BIN, ['recognize', file, '--lang', 'en', '--segments'], { encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`inkjot recognize --segments failed: ${run.stderr}`);
+  return JSON.parse(run.stdout.trim().split('\n')[0]).candidates[0];
+}
+
+/** The canvas's colour at sheet point (x, y): [r, g, b]. */
+const pixelAt = (page, x, y) => page.evaluate(([px, py]) => {
+  const pad = document.getElementById('pad');
+  const view = document.getElementById('pad-scroll');
+  const dpr = window.devicePixelRatio || 1;
+  const d = pad.getContext('2d').getImageData(Math.round((px - view.scrollLeft) * dpr),
+    Math.round((py - view.scrollTop) * dpr), 1, 1).data;
+  return [d[0], d[1], d[2]];
+}, [x, y]);
+const HIGHLIGHT = [0xc2, 0x41, 0x0c]; // --highlight
+const near = (a, b) => a.every((v, i) => Math.abs(v - b[i]) <= 40);
+
+/**
+ * The page shows the best candidate of the ink in `file` (the page's own, downloaded): pointing
+ * at a character highlights the ink of the CLI's segment of that character (the canvas's
+ * `data-highlight` ranges, the points within its box, the highlight colour drawn there), leaving
+ * it clears it; with the keyboard focus on the candidate the arrow keys do the same.
+ */
+async function inkHighlight(page, file, where, shot = '') {
+  const best = cliBest(file);
+  const ink = JSON.parse(fs.readFileSync(file, 'utf8').trim().split('\n')[0]);
+  const chars = (best.segments || []).filter((s) => s.kind === 'char' && !/\s/u.test(s.text));
+  // A character with ink in the middle of the word (its index among the characters is checked too).
+  const inked = chars.map((_, i) => i).filter((i) => chars[i].strokes.length > 0);
+  const k = inked.length ? inked[Math.floor(inked.length / 2)] : -1;
+  if (!check(`${where}: the CLI gives the best candidate "${best.text}" a character with ink`, k >= 0)) return;
+  const want = chars[k];
+  const el = page.locator('#candidates li:first-child .char').nth(k);
+  await el.hover();
+  const got = JSON.parse((await page.getAttribute('#pad', 'data-highlight')) || '[]');
+  const pts = got.flatMap(([si, first, last]) => ink.strokes[si].x.slice(first, last + 1)
+    .map((x, i) => [x, ink.strokes[si].y[first + i]]));
+  const [x0, y0, x1, y1] = want.box;
+  const inside = pts.length > 0 && pts.every(([x, y]) => x >= x0 - 0.01 && x <= x1 + 0.01 && y >= y0 - 0.01 && y <= y1 + 0.01);
+  check(`${where}: pointing at "${want.text}" (character ${k + 1} of "${best.text}") highlights the ink of its segment `
+    + `(${pts.length} points within its box)`, JSON.stringify(got) === JSON.stringify(want.strokes) && inside,
+  `page ${JSON.stringify(got)}, CLI ${JSON.stringify(want.strokes)} box ${JSON.stringify(want.box)}`);
+  // A point inside the highlighted stroke, away from its ends, is drawn in the highlight colour.
+  const [si, first, last] = want.strokes[0];
+  const mid = Math.floor((first + last) / 2);
+  const at = [ink.strokes[si].x[mid], ink.strokes[si].y[mid]];
+  const lit = await pixelAt(page, ...at);
+  check(`${where}: the highlighted ink is drawn in the highlight colour (rgb ${lit.join(', ')})`, near(lit, HIGHLIGHT));
+  const ariaHidden = await el.evaluate((e) => e.closest('[aria-hidden="true"]') !== null
+    && e.closest('.text').getAttribute('aria-label'));
+  check(`${where}: the candidate is read as a whole ("${ariaHidden}"), its characters hidden from screen readers`,
+    ariaHidden === best.text);
+  if (shot) await screenshot(page, shot, true);
+  await page.mouse.move(2, 2);
+  const cleared = await page.getAttribute('#pad', 'data-highlight');
+  const back = await pixelAt(page, ...at);
+  check(`${where}: leaving the character clears the highlight (rgb ${back.join(', ')})`,
+    cleared === null && !near(back, HIGHLIGHT), String(cleared));
+  // Keyboard: focus on the best candidate highlights its first character, Right the next one.
+  await page.locator('#candidates li:first-child .text').focus();
+  const first1 = await page.getAttribute('#pad', 'data-highlight');
+  await page.keyboard.press('ArrowRight');
+  const second = await page.getAttribute('#pad', 'data-highlight');
+  await page.keyboard.press('Control+ArrowRight');
+  const word = await page.getAttribute('#pad', 'data-highlight');
+  await page.locator('#candidates li:first-child .text').blur();
+  const blurred = await page.getAttribute('#pad', 'data-highlight');
+  const expect = (i) => (chars[i] ? JSON.stringify(chars[i].strokes) : null);
+  check(`${where}: with the focus on the candidate the arrow keys highlight its characters' ink, blur clears it`,
+    first1 === (chars[0].strokes.length ? expect(0) : '[]') && (chars.length < 2 || second === (chars[1].strokes.length ? expect(1) : '[]'))
+    && word !== null && blurred === null,
+    `${first1} / ${second} / ${word} / ${blurred}; CLI ${expect(0)} / ${expect(1)}`);
 }
 
 /** Size of the writing sheet and of its visible part, CSS px. */
@@ -757,6 +836,8 @@ async function inBrowserPage(info, words) {
         `${got.engine}: ${JSON.stringify(got.texts)}, CLI ${JSON.stringify(cli)}; status "${got.status}"`);
     }
     check('the page asked the server nothing to recognize', asked.length === 0, `${asked.length} requests`);
+    await inkHighlight(page, path.join(tmp, `local-download-${words.length - 1}.jsonl`),
+      `"${words[words.length - 1].record.label}" (in this browser)`);
 
     // The page's options in the browser, against the CLI on the page's ink (the last word's).
     const file = path.join(tmp, `local-download-${words.length - 1}.jsonl`);
@@ -863,6 +944,8 @@ async function main() {
       const drift = Math.max(...saved.strokes.map((s, i) => Math.abs(span(s) - span(record.strokes[i]))));
       check(`"${label}": the page recorded the ink's timing (stroke durations within 5 ms)`, drift <= 5,
         `largest difference ${drift.toFixed(1)} ms`);
+
+      if (k === 0) await inkHighlight(page, file, `"${label}" (server)`, 'serve-highlight.png');
 
       if (k === 0) {
         const asked = (lang, context) => page.waitForRequest((r) => {

@@ -18,7 +18,7 @@
 //! | `GET /models/recognizer-int8.safetensors` | the model the server uses (404 without a `.wasm`) |
 //! | `GET /models/<code>/lm.bin`, `/models/<code>/decoder.json` | each served language's pack (404 without a `.wasm`) |
 //! | `GET /api/info` | `{"languages": [..], "default": "en", "model": .., "int8": .., "nbest_max": .., "wasm": {"available": .., ..}}` |
-//! | `POST /api/recognize` | body: one ink in the JSON Lines record format (`{"strokes": [{"x", "y", "t"}]}`) plus optional `lang`, `pre_context`, `user_words` (one word per line), `nbest`, `use_lm`, `writing_height`; answer: `{"candidates": [{"text", "score"}], "latency_ms", "curves", "strokes", "points", "lang"}` |
+//! | `POST /api/recognize` | body: one ink in the JSON Lines record format (`{"strokes": [{"x", "y", "t"}]}`) plus optional `lang`, `pre_context`, `user_words` (one word per line), `nbest`, `use_lm`, `writing_height`, `segments` (`true`: each candidate gets `segments` as with `inkjot recognize --segments`); answer: `{"candidates": [{"text", "score", "confidence", "segments"?}], "lines", "latency_ms", "curves", "strokes", "points", "lang"}` |
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
@@ -797,6 +797,10 @@ struct RecognizeRequest {
     use_lm: Option<bool>,
     #[serde(default)]
     writing_height: Option<f64>,
+    /// Add each candidate's `segments` (as `inkjot recognize --segments`): the page highlights the
+    /// ink of a character or word of a candidate with them.
+    #[serde(default)]
+    segments: bool,
 }
 
 fn recognize(app: &App, body: &[u8]) -> Response {
@@ -848,7 +852,7 @@ fn recognize(app: &App, body: &[u8]) -> Response {
             Ok(words) => Some(Arc::new(words)),
             Err(e) => return Response::error(400, &e.to_string()),
         },
-        segments: false,
+        segments: request.segments,
         lines: true,
     };
     let begin = Instant::now();
@@ -1158,5 +1162,52 @@ mod tests {
                 "nbest {nbest}"
             );
         }
+    }
+
+    #[test]
+    fn recognize_adds_segments_when_asked() {
+        let app = tiny_app(Err("none".into()));
+        let ink = "\"strokes\": [{\"x\": [0, 5, 9, 14], \"y\": [0, 20, 3, 18]}, {\"x\": [20, 30], \"y\": [5, 6]}]";
+        let answer = |body: String| -> serde_json::Value {
+            let response = recognize(&app, body.as_bytes());
+            assert_eq!(
+                response.status,
+                200,
+                "{}",
+                String::from_utf8_lossy(&response.body)
+            );
+            serde_json::from_slice(&response.body).unwrap()
+        };
+        let plain = answer(format!("{{{ink}}}"));
+        let candidates = plain["candidates"].as_array().unwrap();
+        assert!(candidates.iter().all(|c| c.get("segments").is_none()));
+        let with = answer(format!("{{\"segments\": true, {ink}}}"));
+        let candidates = with["candidates"].as_array().unwrap();
+        assert!(!candidates.is_empty());
+        for candidate in candidates {
+            let text = candidate["text"].as_str().unwrap();
+            let segments = candidate["segments"]
+                .as_array()
+                .map_or(&[][..], |s| s.as_slice());
+            // One char segment per character, in order, their texts making up the candidate;
+            // every range names a stroke as sent and points inside it.
+            let chars: String = segments
+                .iter()
+                .filter(|s| s["kind"] == "char")
+                .map(|s| s["text"].as_str().unwrap())
+                .collect();
+            assert_eq!(chars, text);
+            for segment in segments {
+                for range in segment["strokes"].as_array().unwrap() {
+                    let [stroke, first, last] = [0, 1, 2].map(|i| range[i].as_u64().unwrap());
+                    let points = [4, 2][usize::try_from(stroke).unwrap()];
+                    assert!(first <= last && last < points, "{range}");
+                }
+            }
+        }
+        assert_eq!(
+            recognize(&app, format!("{{\"segments\": 1, {ink}}}").as_bytes()).status,
+            400
+        );
     }
 }

@@ -40,6 +40,11 @@
     // The in-browser recognizer: `status` is off | loading | ready | failed; `inkjot` the loaded
     // library; `packs` code -> loading promise or true once loaded; `urls` from /api/info.
     local: { status: 'off', inkjot: null, packs: new Map(), urls: null, why: '' },
+    // The ink of a character or word of a candidate shown highlighted on the canvas: `sent` the
+    // strokes as sent for the answer shown (segments index them), `strong` the point ranges
+    // [stroke, first, last] of the character or word pointed at, `soft` those of its word.
+    answered: [],
+    highlight: null,
   };
 
   // ---- the writing sheet ---------------------------------------------------------------------
@@ -194,7 +199,48 @@
       if (s.x.length === 1) ctx.lineTo(s.x[0] + 0.1, s.y[0]);
       ctx.stroke();
     }
+    drawHighlight();
     $('hint').classList.toggle('hidden', state.strokes.length > 0);
+  }
+
+  /** Draws the highlighted ink over the pen's: the word lightly, the character (or word) fully. */
+  function drawHighlight() {
+    const h = state.highlight;
+    if (!h) return;
+    const colour = getComputedStyle(document.documentElement).getPropertyValue('--highlight').trim() || '#c2410c';
+    const trace = (ranges, alpha, width) => {
+      ctx.save();
+      ctx.globalAlpha = alpha;
+      ctx.strokeStyle = colour;
+      ctx.lineWidth = width;
+      ctx.lineCap = 'round';
+      ctx.lineJoin = 'round';
+      for (const [si, first, last] of ranges) {
+        const s = h.sent[si];
+        // Strokes undone since the answer are not drawn.
+        if (!s || !state.strokes.includes(s) || first >= s.x.length) continue;
+        ctx.beginPath();
+        ctx.moveTo(s.x[first], s.y[first]);
+        for (let i = first + 1; i <= Math.min(last, s.x.length - 1); i++) ctx.lineTo(s.x[i], s.y[i]);
+        if (first === Math.min(last, s.x.length - 1)) ctx.lineTo(s.x[first] + 0.1, s.y[first]);
+        ctx.stroke();
+      }
+      ctx.restore();
+    };
+    trace(h.soft, 0.35, 7);
+    trace(h.strong, 1, 5);
+  }
+
+  /**
+   * Highlights `strong` (point ranges of the character or word pointed at) and `soft` (its word)
+   * on the canvas, or nothing when `strong` is null. The ranges shown are on the canvas's
+   * `data-highlight` (JSON), for tests.
+   */
+  function highlight(strong, soft = []) {
+    state.highlight = strong ? { sent: state.answered, strong, soft } : null;
+    if (strong) pad.dataset.highlight = JSON.stringify(strong);
+    else delete pad.dataset.highlight;
+    redraw();
   }
 
   function segment(s) {
@@ -371,16 +417,131 @@
     return err;
   }
 
-  function showCandidates(candidates, strokes) {
+  /**
+   * The characters of candidate `c` with the ink that wrote each: `[{ch, ranges}]` in order,
+   * `ranges` the point ranges [stroke, first, last (inclusive)] (empty for whitespace and for a
+   * character without ink). From the server's `segments` (`char` ones, in order) or the
+   * Handwriting API's `segmentationResult` (graphemes at UTF-16 offsets, inkless ones left out).
+   */
+  function inkedChars(c) {
+    const at = new Map(); // UTF-16 offset in c.text -> ranges
+    if (Array.isArray(c.segments)) {
+      let offset = 0;
+      for (const seg of c.segments) {
+        if (seg.kind !== 'char') continue;
+        at.set(offset, seg.strokes);
+        offset += seg.text.length;
+      }
+    } else if (Array.isArray(c.segmentationResult)) {
+      for (const g of c.segmentationResult) {
+        at.set(g.beginIndex, g.drawingSegments.map((d) => [d.strokeIndex, d.beginPointIndex, d.endPointIndex - 1]));
+      }
+    }
+    const chars = [];
+    let offset = 0;
+    for (const ch of c.text) {
+      chars.push({ ch, ranges: at.get(offset) || [] });
+      offset += ch.length;
+    }
+    return chars;
+  }
+
+  /**
+   * A candidate's text: one span per word (`.word`) holding one per character (`.char`); whitespace
+   * stays plain text. Pointing at a character highlights its ink (and its word's, lighter). The text
+   * is one focusable group named by the whole candidate (the spans are hidden from screen
+   * readers, which read the text as a whole); with the focus on it, Left and Right move over the
+   * characters, Ctrl (or Alt) with them over the words, highlighting their ink.
+   */
+  function candidateText(c) {
+    const text = document.createElement('span');
+    text.className = 'text';
+    text.tabIndex = 0;
+    text.setAttribute('role', 'group');
+    text.setAttribute('aria-label', c.text);
+    text.setAttribute('aria-describedby', 'ink-help');
+    const items = []; // {el, word, ranges}
+    let word = null;
+    let wordRanges = null;
+    for (const { ch, ranges } of inkedChars(c)) {
+      if (/\s/u.test(ch)) {
+        word = null;
+        text.append(ch);
+        continue;
+      }
+      if (!word) {
+        word = document.createElement('span');
+        word.className = 'word';
+        word.setAttribute('aria-hidden', 'true');
+        wordRanges = [];
+        word.ranges = wordRanges;
+        text.append(word);
+      }
+      const el = document.createElement('span');
+      el.className = 'char';
+      el.textContent = ch;
+      wordRanges.push(...ranges);
+      const item = { el, word, ranges };
+      items.push(item);
+      word.append(el);
+      el.addEventListener('pointerenter', () => point(item, false));
+      el.addEventListener('pointerleave', () => point(null));
+    }
+    // Keyboard: a cursor over the characters (`byWord` marks the whole word).
+    let at = 0;
+    let byWord = false;
+    const show = () => { if (items.length) point(items[at], byWord); };
+    text.addEventListener('focus', show);
+    text.addEventListener('blur', () => point(null));
+    text.addEventListener('keydown', (e) => {
+      if (!items.length) return;
+      const step = { ArrowRight: 1, ArrowLeft: -1 }[e.key];
+      if (e.key === 'Home' || e.key === 'End') {
+        at = e.key === 'Home' ? 0 : items.length - 1;
+        byWord = false;
+      } else if (step && (e.ctrlKey || e.altKey)) {
+        // The first character of the next (previous) word.
+        let i = at;
+        const from = items[at].word;
+        while (i + step >= 0 && i + step < items.length && items[i + step].word === from) i += step;
+        if (i + step >= 0 && i + step < items.length) i += step;
+        while (i > 0 && items[i - 1].word === items[i].word) i--;
+        at = i;
+        byWord = true;
+      } else if (step) {
+        at = Math.max(0, Math.min(items.length - 1, at + step));
+        byWord = false;
+      } else {
+        return;
+      }
+      e.preventDefault();
+      show();
+    });
+    return text;
+  }
+
+  /** Highlights the ink of `item` (a character of a candidate; its word when `byWord`), or none. */
+  function point(item, byWord) {
+    for (const el of document.querySelectorAll('#candidates .on, #candidates .near')) el.classList.remove('on', 'near');
+    if (!item) {
+      highlight(null);
+      return;
+    }
+    (byWord ? item.word : item.el).classList.add('on');
+    if (!byWord) item.word.classList.add('near');
+    highlight(byWord ? item.word.ranges : item.ranges, byWord ? [] : item.word.ranges);
+  }
+
+  /** Shows `candidates`, recognized from `sent` (the strokes as sent, which segments index). */
+  function showCandidates(candidates, sent) {
     const list = $('candidates');
+    state.answered = sent;
     list.replaceChildren();
     for (const c of candidates) {
       const li = document.createElement('li');
       const row = document.createElement('div');
       row.className = 'row';
-      const text = document.createElement('span');
-      text.className = 'text';
-      text.textContent = c.text;
+      const text = candidateText(c);
       const box = document.createElement('span');
       box.className = 'barbox';
       const bar = document.createElement('div');
@@ -396,7 +557,8 @@
       list.append(li);
     }
     $('top').textContent = candidates.length ? candidates[0].text : '';
-    $('results').dataset.strokes = String(strokes);
+    $('results').dataset.strokes = String(sent.length);
+    if (state.highlight) highlight(null);
   }
 
   /** Marks the answer shown (request `seq`, from `engine`: `browser` or `server`), for tests. */
@@ -432,7 +594,7 @@
     const began = performance.now();
     const predictions = await drawing.getPrediction();
     return {
-      candidates: predictions.map((p) => ({ text: p.text, score: p.score })),
+      candidates: predictions.map((p) => ({ text: p.text, score: p.score, segmentationResult: p.segmentationResult })),
       ms: performance.now() - began,
     };
   }
@@ -442,7 +604,7 @@
     const strokes = state.strokes.filter((s) => s.x.length > 0);
     if (!strokes.length) {
       state.shown = seq;
-      showCandidates([], 0);
+      showCandidates([], []);
       setStatus('Ready.');
       return;
     }
@@ -453,7 +615,7 @@
         if (seq < state.shown) return;
         state.shown = seq;
         const points = strokes.reduce((n, s) => n + s.x.length, 0);
-        showCandidates(candidates, strokes.length);
+        showCandidates(candidates, strokes);
         answeredBy('browser', seq);
         setStatus(`${strokes.length} stroke${strokes.length === 1 ? '' : 's'}, ${points} points: `
           + `recognized in this browser in ${ms.toFixed(1)} ms`);
@@ -470,6 +632,7 @@
       pre_context: $('context').value,
       user_words: $('user-words').value,
       nbest: 5,
+      segments: true,
     });
     const began = performance.now();
     try {
@@ -483,7 +646,7 @@
       if (seq < state.shown) return; // a newer answer is already shown
       state.shown = seq;
       const roundTrip = performance.now() - began;
-      showCandidates(data.candidates, data.strokes);
+      showCandidates(data.candidates, strokes);
       answeredBy('server', seq);
       setStatus(`${data.strokes} stroke${data.strokes === 1 ? '' : 's'}, ${data.points} points, `
         + `${data.curves} curves: recognized by the server in ${data.latency_ms.toFixed(2)} ms `
