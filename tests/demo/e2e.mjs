@@ -24,7 +24,9 @@
 //    model and the packs (Content-Types, bytes); the page loads them, recognizes replayed words in
 //    the browser (no /api/recognize request) with the CLI's candidates on the page's own ink (and
 //    the CLI's segments when a character is pointed at), and
-//    still recognizes after the server process is killed (INKJOT_SERVER_PID). Steps 2 to 7 run the
+//    still recognizes after the server process is killed (INKJOT_SERVER_PID); a second page, with
+//    its service worker allowed (the others block it), caches its files, then is reloaded with the
+//    server killed and recognizes a word in the browser with the CLI's candidates. Steps 2 to 7 run the
 //    page with `?engine=server`, so that they test the server path.
 //
 // Environment: INKJOT_URL (the server), INKJOT_BIN (the CLI), INKJOT_DEMO_DATA (valid.jsonl.gz),
@@ -725,7 +727,7 @@ async function errors(page, record) {
   await shown(page, record.strokes.length - 1);
 }
 
-async function launch(viewport, mobile, query = '?engine=server') {
+async function launch(viewport, mobile, query = '?engine=server', serviceWorkers = 'block') {
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'inkjot-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
@@ -737,6 +739,9 @@ async function launch(viewport, mobile, query = '?engine=server') {
     isMobile: mobile,
     hasTouch: true,
     acceptDownloads: true,
+    // Requests a service worker answers are not seen by page.route, which the tests use; only the
+    // service worker's own check allows it.
+    serviceWorkers,
   });
   const page = context.pages()[0] || await context.newPage();
   const foreign = [];
@@ -861,6 +866,30 @@ async function inBrowserPage(info, words) {
       `${packs.length} pack requests; page ${JSON.stringify(texts)}, CLI ${JSON.stringify(cli)}`);
     await answerAfter(page, () => page.selectOption('#lang', 'en'));
 
+    // A page with its service worker: once it has cached its files, it loads without the server.
+    const offline = await launch({ width: 1000, height: 800 }, false, '', 'allow');
+    const cached = await offline.page.evaluate(async () => {
+      const want = ['/', '/app.js', '/style.css', '/handwriting.js', '/api/info', '/inkjot.wasm',
+        '/models/recognizer-int8.safetensors', '/models/en/lm.bin', '/models/en/decoder.json'];
+      await Promise.race([navigator.serviceWorker.ready, new Promise((r) => setTimeout(r, 60000))]);
+      let urls = [];
+      let names = [];
+      for (let i = 0; i < 600; i++) {
+        names = await caches.keys();
+        urls = [];
+        for (const name of names) {
+          for (const r of await (await caches.open(name)).keys()) urls.push(new URL(r.url).pathname);
+        }
+        if (navigator.serviceWorker.controller && want.every((u) => urls.includes(u))) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      return { names, urls, missing: want.filter((u) => !urls.includes(u)), controlled: Boolean(navigator.serviceWorker.controller) };
+    });
+    check(`the service worker cached the page, the wasm, the model and the English pack in "${cached.names.join(', ')}"`,
+      cached.missing.length === 0 && cached.controlled && cached.names.length === 1
+      && cached.names[0].startsWith(`inkjot-${info.version}-`),
+      `missing ${cached.missing.join(' ')}; controlled ${cached.controlled}; caches ${cached.names.join(', ')}`);
+
     if (SERVER_PID) {
       process.kill(SERVER_PID, 'SIGTERM');
       let down = false;
@@ -880,9 +909,31 @@ async function inBrowserPage(info, words) {
         `${after.engine}: "${after.top}"; status "${after.status}"`);
       await page.evaluate(() => window.scrollTo(0, 0));
       await screenshot(page, 'serve-offline.png', true);
+
+      // Reloaded with the server gone: the service worker serves the page and its files.
+      const sw = offline.page;
+      let loaded = 'no';
+      try {
+        await sw.reload();
+        await sw.waitForSelector('body[data-local="ready"]', { timeout: 60000 });
+        loaded = 'ready';
+      } catch (err) {
+        loaded = `${err.message.split('\n')[0]}; body ${await sw.evaluate(() => document.body && document.body.dataset.local).catch(() => '?')}`;
+      }
+      if (check('with the server gone the page reloads from its service worker and loads the in-browser recognizer',
+        loaded === 'ready', loaded)) {
+        const again = await replayRecord(sw, record, 'sw-offline.jsonl');
+        const { file } = await downloaded(sw, 'sw-offline-download.jsonl');
+        const cli = cliRecognize(file)[0].candidates.map((c) => c.text);
+        check(`reloaded without the server, the page recognizes "${record.label}" in this browser with the CLI's candidates`,
+          again.engine === 'browser' && JSON.stringify(again.texts) === JSON.stringify(cli),
+          `${again.engine}: ${JSON.stringify(again.texts)}, CLI ${JSON.stringify(cli)}`);
+      }
+      check('service worker page: no script errors', offline.errors.length === 0, offline.errors.join(' | '));
     } else {
       console.log('      (INKJOT_SERVER_PID not set: the offline check is skipped)');
     }
+    await offline.close();
     check('in-browser page: nothing requested outside its own origin', browser.foreign.length === 0,
       browser.foreign.join(' '));
     check('in-browser page: no script errors', browser.errors.length === 0, browser.errors.join(' | '));

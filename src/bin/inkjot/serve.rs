@@ -14,6 +14,7 @@
 //! |---|---|
 //! | `GET /`, `/app.js`, `/style.css` | the page (embedded in the binary; no external assets) |
 //! | `GET /handwriting.js` | the Handwriting API module over the wasm library (embedded) |
+//! | `GET /sw.js` | the page's service worker (embedded; its cache is named after the version and the files served) |
 //! | `GET /inkjot.wasm` | the library built for `wasm32-unknown-unknown` (`--wasm`; 404 without one) |
 //! | `GET /models/recognizer-int8.safetensors` | the model the server uses (404 without a `.wasm`) |
 //! | `GET /models/<code>/lm.bin`, `/models/<code>/decoder.json` | each served language's pack (404 without a `.wasm`) |
@@ -72,6 +73,8 @@ const INDEX_HTML: &str = include_str!("web/index.html");
 const APP_JS: &str = include_str!("web/app.js");
 const STYLE_CSS: &str = include_str!("web/style.css");
 const HANDWRITING_JS: &str = include_str!("web/handwriting.js");
+/// The page's service worker; `%CACHE%` is replaced with [`cache_name`].
+const SW_JS: &str = include_str!("web/sw.js");
 
 /// Where `inkjot serve` looks for the wasm library when `--wasm` is not given (relative to the
 /// current directory: a checkout where it was built).
@@ -687,10 +690,15 @@ fn route(app: &App, request: &Request) -> Response {
         ("/app.js", true) => Response::ok("text/javascript; charset=utf-8", APP_JS),
         ("/style.css", true) => Response::ok("text/css; charset=utf-8", STYLE_CSS),
         ("/handwriting.js", true) => Response::ok("text/javascript; charset=utf-8", HANDWRITING_JS),
+        ("/sw.js", true) => Response::ok(
+            "text/javascript; charset=utf-8",
+            SW_JS.replace("%CACHE%", &cache_name(app)),
+        ),
         ("/api/info", true) => Response::json(200, &info(app)),
         ("/api/recognize", false) if request.method == "POST" => recognize(app, &request.body),
         (
-            "/" | "/index.html" | "/app.js" | "/style.css" | "/handwriting.js" | "/api/info",
+            "/" | "/index.html" | "/app.js" | "/style.css" | "/handwriting.js" | "/sw.js"
+            | "/api/info",
             false,
         ) => Response {
             allow: Some("GET, HEAD"),
@@ -712,6 +720,44 @@ fn route(app: &App, request: &Request) -> Response {
             },
         },
     }
+}
+
+/// The service worker's cache name: `inkjot-<version>-<hash>`, the hash over the page's files, the
+/// `.wasm`, the model and the packs served (a file's path, size and modification time; embedded
+/// bytes whole), so that a new binary or new files get a new cache and the old one is dropped.
+fn cache_name(app: &App) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    for text in [INDEX_HTML, APP_JS, STYLE_CSS, HANDWRITING_JS, SW_JS] {
+        text.hash(&mut hasher);
+    }
+    app.model_name.hash(&mut hasher);
+    let source =
+        |source: &Source, hasher: &mut std::collections::hash_map::DefaultHasher| match source {
+            Source::Embedded(bytes) => bytes.hash(hasher),
+            Source::Memory(bytes) => bytes.hash(hasher),
+            Source::File(path) => {
+                path.hash(hasher);
+                if let Ok(meta) = std::fs::metadata(path) {
+                    meta.len().hash(hasher);
+                    meta.modified().ok().hash(hasher);
+                }
+            }
+        };
+    if let Ok(files) = &app.wasm {
+        files.wasm.hash(&mut hasher);
+        source(&files.model, &mut hasher);
+        for (code, lm, decoder) in &files.packs {
+            code.hash(&mut hasher);
+            source(lm, &mut hasher);
+            source(decoder, &mut hasher);
+        }
+    }
+    format!(
+        "inkjot-{}-{:016x}",
+        env!("CARGO_PKG_VERSION"),
+        hasher.finish()
+    )
 }
 
 /// The in-browser recognizer's file at `path`, with its Content-Type; `None` when there is none
@@ -875,12 +921,13 @@ fn recognize(app: &App, body: &[u8]) -> Response {
 
 /// The embedded page's files, for tests.
 #[cfg(test)]
-fn page_files() -> [(&'static str, &'static str); 4] {
+fn page_files() -> [(&'static str, &'static str); 5] {
     [
         ("index.html", INDEX_HTML),
         ("app.js", APP_JS),
         ("style.css", STYLE_CSS),
         ("handwriting.js", HANDWRITING_JS),
+        ("sw.js", SW_JS),
     ]
 }
 
@@ -1209,5 +1256,46 @@ mod tests {
             recognize(&app, format!("{{\"segments\": 1, {ink}}}").as_bytes()).status,
             400
         );
+    }
+
+    #[test]
+    fn the_service_worker_is_served_with_a_cache_named_after_the_files() {
+        let body = |app: &App| {
+            let response = get(app, "/sw.js");
+            assert_eq!(response.status, 200);
+            assert_eq!(response.content_type, "text/javascript; charset=utf-8");
+            String::from_utf8(response.body).unwrap()
+        };
+        let files = |wasm: &[u8]| WasmFiles {
+            path: "inkjot.wasm".into(),
+            wasm: Arc::new(wasm.to_vec()),
+            model: Source::Embedded(b"model"),
+            packs: vec![(
+                "en".into(),
+                Source::Embedded(b"lm"),
+                Source::Embedded(b"{}"),
+            )],
+        };
+        let a = tiny_app(Ok(files(b"\0asm one")));
+        let name = cache_name(&a);
+        assert!(
+            name.starts_with(&format!("inkjot-{}-", env!("CARGO_PKG_VERSION"))),
+            "{name}"
+        );
+        let sw = body(&a);
+        assert!(!sw.contains("%CACHE%") && sw.contains(&format!("'{name}'")));
+        // The same files give the same name; another .wasm, or none, another.
+        assert_eq!(cache_name(&tiny_app(Ok(files(b"\0asm one")))), name);
+        assert_ne!(cache_name(&tiny_app(Ok(files(b"\0asm two")))), name);
+        assert_ne!(cache_name(&tiny_app(Err("none".into()))), name);
+        let post = route(
+            &a,
+            &Request {
+                method: "POST".into(),
+                path: "/sw.js".into(),
+                body: Vec::new(),
+            },
+        );
+        assert_eq!(post.status, 405);
     }
 }

@@ -6,7 +6,8 @@
 //
 // Recognition runs in the browser when the server offers the wasm library (/api/info `wasm`):
 // handwriting.js loads it with the model and the chosen language's pack, and from then on the page
-// needs no server to recognize (it keeps working if the server stops). Otherwise, while it loads,
+// needs no server to recognize (it keeps working if the server stops; its service worker, sw.js,
+// keeps the files so that it also loads with the server stopped). Otherwise, while it loads,
 // if it fails to load, for a language not loaded yet, or with `?engine=server` in the address, the
 // page asks the server (POST api/recognize). The status line says which one answered.
 'use strict';
@@ -726,6 +727,21 @@
     if (local.status === 'ready') recognize();
   }
 
+  /**
+   * Registers the service worker (sw.js): it keeps the page, the wasm library, the model and the
+   * packs loaded, so that the page loads and recognizes in the browser with the server stopped.
+   * Marks `data-sw` on the body (registered, or failed) for tests.
+   */
+  function keepOffline() {
+    if (!('serviceWorker' in navigator)) return;
+    navigator.serviceWorker.register('sw.js').then(() => {
+      document.body.dataset.sw = 'registered';
+    }, (err) => {
+      document.body.dataset.sw = 'failed';
+      console.warn(`inkjot: no service worker, the page needs the server to load: ${err.message}`);
+    });
+  }
+
   // ---- replay of recorded inks ---------------------------------------------------------------
 
   function parseRecords(text) {
@@ -972,6 +988,7 @@
       $('footer').append(engine);
       document.body.dataset.ready = '1';
       loadLocal(info.wasm);
+      if (info.wasm && info.wasm.available) keepOffline();
     } catch (err) {
       setStatus(failure('Cannot load the languages', err), true, async () => {
         await loadInfo();
