@@ -51,6 +51,17 @@ struct Building {
     right: f64,
 }
 
+impl Building {
+    /// A new line holding only stroke `i`, whose box is `b`.
+    fn starting_with(i: usize, b: &StrokeBox) -> Self {
+        Self {
+            strokes: vec![i],
+            left: b.bbox.min_x,
+            right: b.bbox.max_x,
+        }
+    }
+}
+
 /// Recent strokes a line's middle and bottom are taken from.
 const RECENT: usize = 8;
 /// Following tall strokes that must confirm a new line.
@@ -129,11 +140,7 @@ fn group(boxes: &[StrokeBox], h: f64) -> Vec<Vec<usize>> {
             continue;
         }
         let Some(line) = lines.get(current) else {
-            lines.push(Building {
-                strokes: vec![i],
-                left: b.bbox.min_x,
-                right: b.bbox.max_x,
-            });
+            lines.push(Building::starting_with(i, b));
             continue;
         };
         let (middle, top, bottom) = recent(&line.strokes, boxes);
@@ -141,11 +148,7 @@ fn group(boxes: &[StrokeBox], h: f64) -> Vec<Vec<usize>> {
         let returns = width > 2.0 * h && b.bbox.min_x < line.left + 0.5 * width;
         let below = b.centre_y() > middle + 0.8 * h && b.bbox.min_y > bottom - 0.25 * h;
         if returns && below && confirmed(boxes, i, |y| y > middle + 0.8 * h) {
-            lines.push(Building {
-                strokes: vec![i],
-                left: b.bbox.min_x,
-                right: b.bbox.max_x,
-            });
+            lines.push(Building::starting_with(i, b));
             current = lines.len() - 1;
             continue;
         }
@@ -157,11 +160,7 @@ fn group(boxes: &[StrokeBox], h: f64) -> Vec<Vec<usize>> {
         };
         if above && earlier.is_none() && returns && confirmed(boxes, i, |y| y < middle - 0.8 * h) {
             // A line started above the others.
-            lines.push(Building {
-                strokes: vec![i],
-                left: b.bbox.min_x,
-                right: b.bbox.max_x,
-            });
+            lines.push(Building::starting_with(i, b));
             current = lines.len() - 1;
             continue;
         }
