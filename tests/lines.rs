@@ -2,13 +2,14 @@
 //! sessions, on real UNIPEN valid text inks (`tests/fixtures/multiline_valid.jsonl`: five written
 //! over 2 or 4 lines, four single lines, each with the number of lines seen on a rendering).
 
-use std::path::Path;
+mod common;
+
 use std::sync::Arc;
 
 use inkjot::ink::{InkLimits, InkRecord, JsonlReader};
 use inkjot::metrics::ErrorCounts;
 use inkjot::segment::SegmentKind;
-use inkjot::{Models, RecognizeOptions, Recognizer, Session, SessionOptions};
+use inkjot::{RecognizeOptions, Session, SessionOptions};
 
 /// Each fixture ink with its number of lines.
 fn inks() -> Vec<(InkRecord, usize)> {
@@ -26,20 +27,9 @@ fn inks() -> Vec<(InkRecord, usize)> {
         .collect()
 }
 
-fn english() -> Recognizer {
-    Models::from_path(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("models")
-            .as_ref(),
-    )
-    .unwrap()
-    .recognizer(Some("en"))
-    .unwrap()
-}
-
 #[test]
 fn inks_are_read_line_by_line() {
-    let recognizer = english();
+    let recognizer = common::english();
     let options = RecognizeOptions {
         segments: true,
         ..RecognizeOptions::default()
@@ -118,7 +108,7 @@ fn inks_are_read_line_by_line() {
 
 #[test]
 fn line_by_line_reads_multi_line_inks_better_than_one_line() {
-    let recognizer = english();
+    let recognizer = common::english();
     let mut split = ErrorCounts::default();
     let mut whole = ErrorCounts::default();
     for (record, _) in inks().into_iter().filter(|(_, lines)| *lines > 1) {
@@ -142,7 +132,7 @@ fn line_by_line_reads_multi_line_inks_better_than_one_line() {
 
 #[test]
 fn a_session_starts_a_new_line_below_the_previous_one() {
-    let recognizer = Arc::new(english());
+    let recognizer = Arc::new(common::english());
     let options = RecognizeOptions::default();
     for (record, expected) in inks() {
         let id = &record.id;

@@ -5,9 +5,9 @@ mod common;
 
 use std::path::Path;
 
+use inkjot::RecognizeOptions;
 use inkjot::ink::{InkLimits, InkRecord, read_ink_file};
 use inkjot::segment::SegmentKind;
-use inkjot::{Models, RecognizeOptions, Recognizer};
 
 fn words() -> Vec<InkRecord> {
     let path =
@@ -16,17 +16,6 @@ fn words() -> Vec<InkRecord> {
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap()
-}
-
-fn english() -> Recognizer {
-    Models::from_path(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("models")
-            .as_ref(),
-    )
-    .unwrap()
-    .recognizer(Some("en"))
-    .unwrap()
 }
 
 fn options(use_lm: bool) -> RecognizeOptions {
@@ -39,7 +28,7 @@ fn options(use_lm: bool) -> RecognizeOptions {
 
 #[test]
 fn segments_spell_the_candidate_and_lie_in_the_ink() {
-    let recognizer = english();
+    let recognizer = common::english();
     for use_lm in [true, false] {
         for record in words().iter().chain(&common::sample()) {
             let ink = &record.ink;
@@ -99,7 +88,7 @@ fn segments_spell_the_candidate_and_lie_in_the_ink() {
 
 #[test]
 fn characters_run_left_to_right_on_real_words() {
-    let recognizer = english();
+    let recognizer = common::english();
     let (mut pairs, mut rightward, mut right_words) = (0, 0, 0);
     for record in words() {
         let result = recognizer.recognize(&record.ink, &options(true)).unwrap();
@@ -130,7 +119,7 @@ fn characters_run_left_to_right_on_real_words() {
 
 #[test]
 fn confidence_separates_right_from_wrong_readings() {
-    let recognizer = english();
+    let recognizer = common::english();
     for use_lm in [true, false] {
         let (mut right, mut wrong) = (Vec::new(), Vec::new());
         for record in words() {
@@ -160,7 +149,7 @@ fn confidence_separates_right_from_wrong_readings() {
 #[test]
 fn the_pack_map_changes_the_beam_confidences() {
     // The English pack carries a beam map: the calibrated confidence differs from exp(score).
-    let recognizer = english();
+    let recognizer = common::english();
     let record = &words()[1];
     let result = recognizer
         .recognize(&record.ink, &RecognizeOptions::default())
@@ -177,7 +166,7 @@ fn the_pack_map_changes_the_beam_confidences() {
 
 #[test]
 fn a_session_segments_what_batch_recognition_segments() {
-    let recognizer = std::sync::Arc::new(english());
+    let recognizer = std::sync::Arc::new(common::english());
     let (mut compared, mut same) = (0, 0);
     for record in words().iter().take(20) {
         let height = record.ink.bounding_box().max_y.max(1.0) * 1.5;

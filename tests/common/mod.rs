@@ -5,6 +5,7 @@ use std::path::Path;
 
 use inkjot::ffi::InkjotPoint;
 use inkjot::ink::{Ink, InkLimits, InkRecord, read_ink_file};
+use inkjot::{Models, Recognizer};
 
 /// The tiny model committed for tests.
 pub const TINY_MODEL: &str = concat!(
@@ -17,6 +18,18 @@ pub const SHIPPED_MODEL: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/models/recognizer-int8.safetensors"
 );
+
+/// A recognizer with the shipped int8 model and English pack (`models/`).
+pub fn english() -> Recognizer {
+    Models::from_path(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("models")
+            .as_ref(),
+    )
+    .unwrap()
+    .recognizer(Some("en"))
+    .unwrap()
+}
 
 /// The seven UNIPEN valid inks of `tests/fixtures/unipen_valid_sample.jsonl`.
 pub fn sample() -> Vec<InkRecord> {
