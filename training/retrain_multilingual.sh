@@ -4,6 +4,7 @@
 # checkpoints and a log, export f32 + int8, evaluate. Paths are relative to the repository.
 #
 #   training/retrain_multilingual.sh [--smoke] [--out DIR] [--epochs N] [--max-minutes M]
+#       [--init MODEL] [--lr LR] [--average N] [--aug N]
 #   training/retrain_multilingual.sh --eval-only DIR   # only the evaluation, of DIR/recognizer{,-int8}.safetensors
 #
 #   --smoke        tiny sizes end to end (a few minutes of CPU): checks the plumbing, not the model
@@ -12,6 +13,13 @@
 #   --epochs N     training epochs (default 20; smoke: steps instead)
 #   --max-minutes  safety stop of the training step (saves last.pt and exports; --resume by
 #                  running train.py with the logged command + --resume)
+#   --init MODEL   the f32 model to widen and start from (default models/recognizer.safetensors;
+#                  a model that already has the whole alphabet is taken as it is: a second stage)
+#   --lr LR        peak learning rate (default 7e-4; the second stage used 2.5e-4)
+#   --average N    export the mean of the last N epoch checkpoints (training/average.py, measured
+#                  against each of them on valid words) instead of the best checkpoint
+#   --aug N        distorted copies of the train set to featurize (default 9; a short second stage
+#                  needs no more than its epochs - 1)
 #   --eval-only DIR  build, word lists and synthetic valid ink as above, then step 6 on the model
 #                  pair in DIR (e.g. models): no featurizing, no training
 #
@@ -30,6 +38,9 @@ OUT=""
 EPOCHS=20
 MAX_MINUTES=0
 EVAL_DIR=""
+INIT=models/recognizer.safetensors
+LR=7e-4
+AVERAGE=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --smoke) SMOKE=1 ;;
@@ -37,6 +48,10 @@ while [ $# -gt 0 ]; do
     --epochs) EPOCHS=$2; shift ;;
     --max-minutes) MAX_MINUTES=$2; shift ;;
     --eval-only) EVAL_DIR=$2; shift ;;
+    --init) INIT=$2; shift ;;
+    --lr) LR=$2; shift ;;
+    --average) AVERAGE=$2; shift ;;
+    --aug) AUG=$2; shift ;;
     *) echo "unknown argument $1" >&2; exit 2 ;;
   esac
   shift
@@ -88,20 +103,31 @@ for k in $(seq 0 "$AUG"); do
 done
 "$INKJOT" featurize "$DATA/valid.jsonl.gz" "$OUT/synth_valid.jsonl" "${LIMIT[@]}" --out "$OUT/valid.safetensors"
 
-step "widen models/recognizer.safetensors to the alphabet"
-python3 training/widen.py --model models/recognizer.safetensors --alphabet "$OUT/alphabet.json" \
+step "widen $INIT to the alphabet"
+python3 training/widen.py --model "$INIT" --alphabet "$OUT/alphabet.json" \
   --bases "$OUT/bases.json" --features "$OUT/train_0.safetensors" --out "$OUT/widened.pt" | tee -a "$LOG"
 
 step "train (log: $OUT/run/train.log)"
 mkdir -p "$OUT/run" "$OUT/export"
 STOP=(); [ "$MAX_MINUTES" = 0 ] || STOP=(--max-minutes "$MAX_MINUTES")
+KEEP=(); [ "$AVERAGE" = 0 ] || KEEP=(--keep-epochs "$AVERAGE")
 python3 training/train.py --name recognizer --init-from "$OUT/widened.pt" \
   --train "$(IFS=,; echo "${TRAIN_FILES[*]}")" --valid "$OUT/valid.safetensors" \
-  --lr 7e-4 --no-curriculum --select-metric word "${TRAIN_LEN[@]}" "${STOP[@]}" \
+  --lr "$LR" --no-curriculum --select-metric word "${TRAIN_LEN[@]}" "${STOP[@]}" "${KEEP[@]}" \
   --threads "$THREADS" --run-dir "$OUT/run" --export-dir "$OUT/export" \
-  --trained "multilingual retrain from models/recognizer.safetensors (training/retrain_multilingual.sh)" \
+  --trained "multilingual retrain from $INIT, lr $LR (training/retrain_multilingual.sh)" \
   2>&1 | tee "$OUT/run/train.log" | grep -E "epoch|export|params|alphabet:|dropped|error" | tee -a "$LOG"
 
+if [ "$AVERAGE" != 0 ]; then
+  step "average the last $AVERAGE epoch checkpoints, export"
+  mapfile -t EPOCH_FILES < <(ls "$OUT"/run/epoch-*.pt | tail -n "$AVERAGE")
+  python3 training/average.py "${EPOCH_FILES[@]}" --out "$OUT/run/average.pt" \
+    --valid "$OUT/valid.safetensors" --kinds word --threads "$THREADS" 2>&1 | tee -a "$LOG"
+  python3 training/export.py --checkpoint "$OUT/run/average.pt" --name recognizer \
+    --export-dir "$OUT/export" --valid "$OUT/valid.safetensors" --threads "$THREADS" \
+    --trained "multilingual retrain from $INIT, lr $LR, mean of the last $AVERAGE epochs (training/retrain_multilingual.sh)" \
+    2>&1 | tee -a "$LOG"
+fi
 EVAL_DIR=$OUT/export
 fi
 
