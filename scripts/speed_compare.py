@@ -34,6 +34,7 @@ import contextlib
 import gzip
 import json
 import logging
+import math
 import os
 import pathlib
 import shlex
@@ -145,11 +146,12 @@ def featurize(binary: str, words: pathlib.Path, out: pathlib.Path):
 
 
 def summarize(ms: list[float]) -> dict:
-    """p50 / p90 with the rule inkjot eval uses (nearest rank, round((n-1)p)), and the mean."""
+    """p50 / p90 with the rule inkjot eval uses (rank (n-1)p rounded half away from zero, as Rust's
+    f64::round; Python's round() goes to even), and the mean."""
     s = sorted(ms)
 
     def pct(p):
-        return s[round((len(s) - 1) * p)]
+        return s[math.floor((len(s) - 1) * p + 0.5)]
 
     return {"p50": pct(0.5), "p90": pct(0.9), "mean": float(np.mean(s)), "n": len(s)}
 
