@@ -99,12 +99,17 @@ struct Scored {
 pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
     let (recognizer, options) = args.recognizer.load()?;
     let start = Instant::now();
-    let (scored, network_s) = if args.lines {
-        (recognized(args, &recognizer, &options)?, 0.0)
+    // `network_s`: the network's time per ink, summed; `sampling_s`: the wall time spent getting
+    // it (the same when computed now, almost nothing when read from --logprobs-cache).
+    let (scored, network_s, sampling_s) = if args.lines {
+        (recognized(args, &recognizer, &options)?, 0.0, 0.0)
     } else {
+        let begin = Instant::now();
         let samples = samples(args, &recognizer, options.writing_area)?;
+        let sampling_s = begin.elapsed().as_secs_f64();
         let network_s = samples.iter().map(|s| s.network_s).sum::<f64>();
-        (decoded(args, &recognizer, &options, &samples)?, network_s)
+        let scored = decoded(args, &recognizer, &options, &samples)?;
+        (scored, network_s, sampling_s)
     };
     let mut counts = ErrorCounts::default();
     let mut extra = Extra::default();
@@ -129,7 +134,8 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
     if counts.samples == 0 {
         bail!("no labelled ink to evaluate in {}", args.input.display());
     }
-    let seconds = start.elapsed().as_secs_f64() + network_s;
+    // Each ink's network time counts once, whether computed now or read from the cache.
+    let seconds = start.elapsed().as_secs_f64() - sampling_s + network_s;
     latencies_ms.sort_by(f64::total_cmp);
     let percentile = |p: f64| latencies_ms[((latencies_ms.len() - 1) as f64 * p).round() as usize];
     let ratio = |a: usize, b: usize| if b == 0 { 0.0 } else { a as f64 / b as f64 };
