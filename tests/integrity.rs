@@ -1,6 +1,6 @@
 //! Damaged model files and language packs are refused with an error naming the file and what is
-//! wrong: single-byte flips anywhere, NaN or infinite biases, zero or negative scales, a missing
-//! checksum.
+//! wrong: single-byte flips anywhere, NaN or infinite biases, zero or negative scales, an int8
+//! weight of −128, a missing checksum.
 
 use std::path::{Path, PathBuf};
 
@@ -103,6 +103,24 @@ fn zero_and_negative_scales_are_refused_naming_the_tensor() {
         assert!(message.contains(&format!("`{name}`")), "{message}");
         assert!(message.contains("row 3"), "{message}");
     }
+}
+
+#[test]
+fn an_int8_weight_of_minus_128_is_refused_naming_the_tensor() {
+    // Int8 weights are symmetric (within ±127), which the x86 kernel's sign trick relies on.
+    let bytes = std::fs::read(root().join("models/recognizer-int8.safetensors")).unwrap();
+    let name = "qrnn.1.bwd.weight_q";
+    let (n, metadata) = SafeTensors::read_metadata(&bytes).unwrap();
+    let at = 8 + n + metadata.info(name).unwrap().data_offsets.0 + 7;
+    let mut damaged = bytes.clone();
+    damaged[at] = 0x80;
+    let message = Model::from_bytes(&seal_safetensors(&damaged).unwrap())
+        .unwrap_err()
+        .to_string();
+    assert!(message.contains(&format!("`{name}`")), "{message}");
+    assert!(message.contains("value 7 is -128"), "{message}");
+    damaged[at] = 0x81; // -127 is allowed
+    Model::from_bytes(&seal_safetensors(&damaged).unwrap()).unwrap();
 }
 
 #[test]

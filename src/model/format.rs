@@ -14,7 +14,9 @@
 //!
 //! Values (every one finite, every scale positive): weights, biases and dequantized int8 weights within ±[`MAX_PARAMETER`], `feature_std`
 //! at least [`MIN_FEATURE_STD`], `feature_mean` within ±[`MAX_FEATURE_MEAN`]. Trained models stay
-//! far inside (|w| < 10); beyond these, activations can overflow to inf and NaN.
+//! far inside (|w| < 10); beyond these, activations can overflow to inf and NaN. int8 weights are
+//! symmetric, within ±127 (the exporter clamps to it; the x86 kernel relies on it), so −128 is
+//! refused.
 
 use std::collections::HashMap;
 
@@ -246,10 +248,13 @@ fn dense(tensors: &SafeTensors, prefix: &str, rows: usize, cols: usize) -> Resul
                 Num(f64::from(MAX_PARAMETER / 127.0))
             )));
         }
-        Weights::Int8 {
-            q: q.iter().map(|&b| b as i8).collect(),
-            scale,
+        let q: Vec<i8> = q.iter().map(|&b| b as i8).collect();
+        if let Some(i) = q.iter().position(|&v| v == i8::MIN) {
+            return Err(Error::model(format!(
+                "tensor `{prefix}.weight_q`: value {i} is -128 (int8 weights are symmetric, within ±127)"
+            )));
         }
+        Weights::Int8 { q, scale }
     } else {
         let w = f32s(&tensor(
             tensors,

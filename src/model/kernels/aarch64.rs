@@ -11,6 +11,7 @@
 
 use super::{BLOCK, Kernels, portable};
 use std::arch::aarch64::*;
+use std::borrow::Cow;
 
 /// Overrides the entries of `kernels` with NEON ones, with `sdot` when the processor has it.
 pub fn plug(kernels: &mut Kernels) {
@@ -26,6 +27,7 @@ pub const NEON: Kernels = Kernels {
     name: "neon",
     block_f32,
     block_i8: block_i8_neon,
+    quantize: super::quantize_frame,
     pool_step: portable::pool_step,
 };
 
@@ -35,11 +37,21 @@ pub const SDOT: Kernels = Kernels {
     name: "neon+sdot",
     block_f32,
     block_i8: block_i8_sdot,
+    quantize: super::quantize_frame,
     pool_step: portable::pool_step,
 };
 
-/// Columns of the frame block narrowed to i8 at a time for `sdot` (a 2 KiB stack buffer).
-const SDOT_CHUNK: usize = 512;
+/// `x` (whole frames of `cols` values, at most [`BLOCK`]) padded with zero frames to exactly
+/// [`BLOCK`] frames, for the kernels below, which always compute four frames.
+fn full_block(x: &[i8], cols: usize) -> Cow<'_, [i8]> {
+    if x.len() == BLOCK * cols {
+        Cow::Borrowed(x)
+    } else {
+        let mut padded = x.to_vec();
+        padded.resize(BLOCK * cols, 0);
+        Cow::Owned(padded)
+    }
+}
 
 fn block_f32(w: &[f32], x: &[f32], out: &mut [[f32; BLOCK]]) {
     // SAFETY: NEON is a baseline feature of every AArch64 target Rust supports.
@@ -59,21 +71,25 @@ fn block_f32_impl(w: &[f32], x: &[f32], out: &mut [[f32; BLOCK]]) {
     }
 }
 
-fn block_i8_neon(w: &[i8], x: &[i16], out: &mut [[i32; BLOCK]]) {
+fn block_i8_neon(w: &[i8], x: &[i8], out: &mut [[i32; BLOCK]]) {
     // SAFETY: NEON is a baseline feature of every AArch64 target Rust supports.
     unsafe { block_i8_neon_impl(w, x, out) }
 }
 
 #[target_feature(enable = "neon")]
-fn block_i8_neon_impl(w: &[i8], x: &[i16], out: &mut [[i32; BLOCK]]) {
-    assert_eq!(x.len() % BLOCK, 0, "block_i8: frame block size");
-    let cols = x.len() / BLOCK;
+fn block_i8_neon_impl(w: &[i8], x: &[i8], out: &mut [[i32; BLOCK]]) {
+    let cols = w.len() / out.len().max(1);
     if cols == 0 {
         out.fill([0; BLOCK]);
         return;
     }
+    assert!(
+        x.len() % cols == 0 && x.len() <= BLOCK * cols,
+        "block_i8: frame block size"
+    );
+    let x = full_block(x, cols);
     for (o, wr) in out.iter_mut().zip(w.chunks_exact(cols)) {
-        *o = dot4_i8(wr, x);
+        *o = dot4_i8(wr, &x);
     }
 }
 
@@ -146,11 +162,11 @@ fn dot4_f32(w: &[f32], x: &[f32]) -> [f32; BLOCK] {
     out
 }
 
-/// Exact integer dot products of one int8 weight row with [`BLOCK`] int8-range frames (as i16):
-/// 16 columns at a time, weights widened to i16, widening multiply-accumulate into i32 lanes.
+/// Exact integer dot products of one int8 weight row with [`BLOCK`] int8 frames: 16 columns at a
+/// time, both widened to i16, widening multiply-accumulate into i32 lanes.
 #[inline]
 #[target_feature(enable = "neon")]
-fn dot4_i8(w: &[i8], x: &[i16]) -> [i32; BLOCK] {
+fn dot4_i8(w: &[i8], x: &[i8]) -> [i32; BLOCK] {
     let n = w.len();
     assert_eq!(x.len(), BLOCK * n, "dot4_i8: frame block size");
     let (wp, xp) = (w.as_ptr(), x.as_ptr());
@@ -158,13 +174,13 @@ fn dot4_i8(w: &[i8], x: &[i16]) -> [i32; BLOCK] {
     let mut i = 0;
     while i + 16 <= n {
         // SAFETY: i + 16 <= n bounds the 16-byte load from `w[i..]` and, for frame j < BLOCK,
-        // the two 8 × i16 loads from `x[j*n + i..]`, since x.len() == BLOCK * n (asserted above).
+        // the 16-byte load from `x[j*n + i..]`, since x.len() == BLOCK * n (asserted above).
         unsafe {
             let vw = vld1q_s8(wp.add(i));
             let (wl, wh) = (vmovl_s8(vget_low_s8(vw)), vmovl_high_s8(vw));
             for (j, a) in acc.iter_mut().enumerate() {
-                let xj = xp.add(j * n + i);
-                let (xl, xh) = (vld1q_s16(xj), vld1q_s16(xj.add(8)));
+                let xb = vld1q_s8(xp.add(j * n + i));
+                let (xl, xh) = (vmovl_s8(vget_low_s8(xb)), vmovl_high_s8(xb));
                 // |w| <= 128 and |x| <= 128: each product and the i32 sums are exact.
                 let s = vmlal_s16(*a, vget_low_s16(wl), vget_low_s16(xl));
                 let s = vmlal_high_s16(s, wl, xl);
@@ -182,42 +198,29 @@ fn dot4_i8(w: &[i8], x: &[i16]) -> [i32; BLOCK] {
 }
 
 /// The scalar tail of an int8 dot product.
-fn tail_i8(w: &[i8], x: &[i16]) -> i32 {
+fn tail_i8(w: &[i8], x: &[i8]) -> i32 {
     w.iter()
         .zip(x)
         .map(|(a, b)| i32::from(*a) * i32::from(*b))
         .sum()
 }
 
-fn block_i8_sdot(w: &[i8], x: &[i16], out: &mut [[i32; BLOCK]]) {
-    assert_eq!(x.len() % BLOCK, 0, "block_i8: frame block size");
+fn block_i8_sdot(w: &[i8], x: &[i8], out: &mut [[i32; BLOCK]]) {
     debug_assert!(std::arch::is_aarch64_feature_detected!("dotprod"));
-    let cols = x.len() / BLOCK;
-    out.fill([0; BLOCK]);
+    let cols = w.len() / out.len().max(1);
     if cols == 0 {
+        out.fill([0; BLOCK]);
         return;
     }
-    // The frames narrowed to i8 (they hold int8-range values), SDOT_CHUNK columns at a time:
-    // `narrow[j * len..][..len]` is frame j's part.
-    let mut narrow = [0i8; BLOCK * SDOT_CHUNK];
-    for start in (0..cols).step_by(SDOT_CHUNK) {
-        let len = SDOT_CHUNK.min(cols - start);
-        for (j, dst) in narrow.chunks_exact_mut(len).take(BLOCK).enumerate() {
-            let src = &x[j * cols + start..j * cols + start + len];
-            for (d, s) in dst.iter_mut().zip(src) {
-                // Out-of-contract values saturate instead of wrapping.
-                *d = (*s).clamp(-128, 127) as i8;
-            }
-        }
-        let xs = &narrow[..BLOCK * len];
-        for (o, wr) in out.iter_mut().zip(w.chunks_exact(cols)) {
-            // SAFETY: `SDOT` (the only table holding this function) is installed by `plug` only
-            // after run-time detection of `dotprod`; xs.len() == BLOCK * len == BLOCK * wr.len().
-            let part = unsafe { dot4_sdot(&wr[start..start + len], xs) };
-            for (a, p) in o.iter_mut().zip(part) {
-                *a += p;
-            }
-        }
+    assert!(
+        x.len() % cols == 0 && x.len() <= BLOCK * cols,
+        "block_i8: frame block size"
+    );
+    let x = full_block(x, cols);
+    for (o, wr) in out.iter_mut().zip(w.chunks_exact(cols)) {
+        // SAFETY: `SDOT` (the only table holding this function) is installed by `plug` only
+        // after run-time detection of `dotprod`; x.len() == BLOCK * cols == BLOCK * wr.len().
+        *o = unsafe { dot4_sdot(wr, &x) };
     }
 }
 
@@ -292,13 +295,31 @@ mod tests {
         (w, x)
     }
 
-    fn check_i8(k: &Kernels, rows: usize, cols: usize, v: &[i8]) -> Result<(), TestCaseError> {
+    /// `frames` (1..=BLOCK) int8 frames against `rows` int8 weight rows, all within ±127.
+    fn check_i8(
+        k: &Kernels,
+        rows: usize,
+        cols: usize,
+        frames: usize,
+        v: &[i8],
+    ) -> Result<(), TestCaseError> {
         let (w, x) = shape(v, rows, cols);
-        let x: Vec<i16> = x.iter().map(|&q| i16::from(q.max(-127))).collect();
+        let w: Vec<i8> = w.iter().map(|&q| q.max(-127)).collect();
+        let x: Vec<i8> = x[..frames * cols].iter().map(|&q| q.max(-127)).collect();
         let (mut got, mut want) = (vec![[7; BLOCK]; rows], vec![[0; BLOCK]; rows]);
         (k.block_i8)(&w, &x, &mut got);
         portable::block_i8(&w, &x, &mut want);
-        prop_assert_eq!(got, want, "{} {}x{}", k.name, rows, cols);
+        for (g, e) in got.iter().zip(&want) {
+            prop_assert_eq!(
+                &g[..frames],
+                &e[..frames],
+                "{} {}x{} {} frames",
+                k.name,
+                rows,
+                cols,
+                frames
+            );
+        }
         Ok(())
     }
 
@@ -306,14 +327,14 @@ mod tests {
         // Ragged shapes: column counts around and between the 8- and 16-lane steps and past
         // one sdot chunk.
         #[test]
-        fn neon_int8_is_exact(rows in 0usize..6, cols in 0usize..80, v in prop::collection::vec(any::<i8>(), 1..600)) {
-            check_i8(&NEON, rows, cols, &v)?;
+        fn neon_int8_is_exact(rows in 0usize..6, cols in 0usize..80, frames in 1..=BLOCK, v in prop::collection::vec(any::<i8>(), 1..600)) {
+            check_i8(&NEON, rows, cols, frames, &v)?;
         }
 
         #[test]
-        fn sdot_int8_is_exact(rows in 0usize..6, cols in prop_oneof![0usize..80, 500usize..1100], v in prop::collection::vec(any::<i8>(), 1..600)) {
+        fn sdot_int8_is_exact(rows in 0usize..6, cols in prop_oneof![0usize..80, 500usize..1100], frames in 1..=BLOCK, v in prop::collection::vec(any::<i8>(), 1..600)) {
             if std::arch::is_aarch64_feature_detected!("dotprod") {
-                check_i8(&SDOT, rows, cols, &v)?;
+                check_i8(&SDOT, rows, cols, frames, &v)?;
             }
         }
 

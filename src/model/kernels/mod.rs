@@ -2,12 +2,16 @@
 //! QRNN's per-frame gate activations + fo-pooling step.
 //!
 //! The int8 kernel keeps per-output-row scales (symmetric, per-channel quantization) and quantizes
-//! each input frame on the fly to int8 with its own scale (held widened to i16), accumulating
-//! exact integer dot products in i32; the result is `scale_w[row] * scale_x[t] * Σ q_w q_x + b[row]`.
+//! each input frame on the fly to int8 with its own scale, accumulating exact integer dot
+//! products in i32; the result is `scale_w[row] * scale_x[t] * Σ q_w q_x + b[row]`. Weights and
+//! activations are both within ±127 (the model loader refuses a weight of −128), so a pair of
+//! products never exceeds 2·127² < 2¹⁵: x86 multiplies 32 byte pairs per `vpmaddubsw` without its
+//! 16-bit saturation ever being reached (`x86.rs`).
 //!
-//! Frames are processed in blocks of [`BLOCK`]: each weight row is loaded once per block and
+//! Frames are processed in blocks of up to [`BLOCK`]: each weight row is loaded once per block and
 //! multiplied with all of its frames, so the weights stream through the cache `frames / BLOCK`
-//! times instead of `frames` times, and one horizontal reduction serves four dot products.
+//! times instead of `frames` times, and one horizontal reduction serves four dot products. The
+//! int8 kernels take a last block of fewer frames as it is (no padding frames are computed).
 //!
 //! The inner loops come from a table chosen once at run time ([`kernels`]), one file per
 //! instruction set: `portable.rs` (independent accumulators over fixed-size chunks, which
@@ -32,12 +36,16 @@ const LANES: usize = 16;
 /// Frames per block in [`Dense::apply`].
 pub const BLOCK: usize = 4;
 
+/// Largest magnitude of a quantized weight or activation: both are within ±127.
+pub const INT8_LEVEL: f32 = 127.0;
+
 /// Weights of a dense layer, `rows × cols`, row-major.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Weights {
     /// Plain f32 weights.
     F32(Vec<f32>),
-    /// int8 weights with one f32 scale per row: `w[r][c] ≈ q[r][c] * scale[r]`.
+    /// int8 weights with one f32 scale per row: `w[r][c] ≈ q[r][c] * scale[r]`, every `q` within
+    /// ±127 (the kernels rely on it; the model loader checks it).
     Int8 {
         /// Quantized weights.
         q: Vec<i8>,
@@ -85,23 +93,22 @@ impl Dense {
                 }
             }
             Weights::Int8 { q, scale } => {
-                let mut block = vec![0i16; BLOCK * cols];
+                let mut block = vec![0i8; BLOCK * cols];
                 let mut x_scale = [0.0f32; BLOCK];
                 let mut dots = vec![[0i32; BLOCK]; rows];
                 for (frames, out) in input
                     .chunks(BLOCK * cols)
                     .zip(output.chunks_mut(BLOCK * rows))
                 {
-                    for (j, (xq, s)) in block.chunks_exact_mut(cols).zip(&mut x_scale).enumerate() {
-                        *s = match frames.get(j * cols..(j + 1) * cols) {
-                            Some(x) => quantize_frame(x, xq),
-                            None => {
-                                xq.fill(0);
-                                0.0
-                            }
-                        };
+                    let block = &mut block[..frames.len()];
+                    for ((x, xq), s) in frames
+                        .chunks_exact(cols)
+                        .zip(block.chunks_exact_mut(cols))
+                        .zip(&mut x_scale)
+                    {
+                        *s = (k.quantize)(x, xq);
                     }
-                    (k.block_i8)(q, &block, &mut dots);
+                    (k.block_i8)(q, block, &mut dots);
                     for ((j, out), xs) in out.chunks_exact_mut(rows).enumerate().zip(x_scale) {
                         for (((o, d), ws), b) in
                             out.iter_mut().zip(&dots).zip(scale).zip(&self.bias)
@@ -115,25 +122,40 @@ impl Dense {
     }
 }
 
-/// Quantizes `x` symmetrically to int8 values (held in i16), returning the scale (0 for an
-/// all-zero frame or one with an infinite value; NaN entries are ignored and quantize to 0).
-pub fn quantize_frame(x: &[f32], out: &mut [i16]) -> f32 {
+/// The largest `|v|` of `x`, NaN entries ignored.
+#[inline(always)]
+fn max_abs(x: &[f32]) -> f32 {
     let mut lanes = [0.0f32; LANES];
     for chunk in x.chunks(LANES) {
         for (m, v) in lanes.iter_mut().zip(chunk) {
             *m = m.max(v.abs());
         }
     }
-    let max = lanes.iter().fold(0.0f32, |m, v| m.max(*v));
+    lanes.iter().fold(0.0f32, |m, v| m.max(*v))
+}
+
+/// Quantizes one activation already multiplied by `INT8_LEVEL / max`: rounded to nearest (ties
+/// to even) and clamped to ±[`INT8_LEVEL`]; NaN gives 0 (`as` turns NaN into 0).
+#[inline(always)]
+fn quantize_one(scaled: f32) -> i8 {
+    round_small(scaled).clamp(-INT8_LEVEL, INT8_LEVEL) as i8
+}
+
+/// Quantizes the frame `x` symmetrically to int8 values within ±127, writing `x.len()` values of
+/// `out` and returning the scale (`x[i] ≈ out[i] · scale`): 0, with every value 0, for an
+/// all-zero frame or one with an infinite value; NaN entries are ignored by the scale and
+/// quantize to 0.
+pub fn quantize_frame(x: &[f32], out: &mut [i8]) -> f32 {
+    let max = max_abs(x);
     if max == 0.0 || !max.is_finite() {
         out.iter_mut().for_each(|q| *q = 0);
         return 0.0;
     }
-    let inv = 127.0 / max;
+    let inv = INT8_LEVEL / max;
     for (q, v) in out.iter_mut().zip(x) {
-        *q = round_small(v * inv).clamp(-127.0, 127.0) as i16;
+        *q = quantize_one(v * inv);
     }
-    max / 127.0
+    max / INT8_LEVEL
 }
 
 /// Rounds to the nearest integer (ties to even) for |v| < 2²², without a libm call: adding and
@@ -195,8 +217,13 @@ pub struct Kernels {
     /// `out[r][j] = w[r] · x[j]`: every row of the row-major matrix `w` (`out.len()` rows) times
     /// [`BLOCK`] frames stored back to back in `x` (`x.len() == BLOCK * cols`).
     pub block_f32: fn(&[f32], &[f32], &mut [[f32; BLOCK]]),
-    /// Exact integer version of `block_f32`: int8 weights, int8-range frames widened to i16.
-    pub block_i8: fn(&[i8], &[i16], &mut [[i32; BLOCK]]),
+    /// Exact integer version of `block_f32` for 1..=[`BLOCK`] frames: `out[r][j] = Σ w[r][c]·x[j][c]`
+    /// for weights and activations within ±127 (−128 is outside the contract); `x.len()` is
+    /// `frames × cols` with `cols = w.len() / out.len()`; entries `j >= frames` of `out` are
+    /// unspecified.
+    pub block_i8: fn(&[i8], &[i8], &mut [[i32; BLOCK]]),
+    /// [`quantize_frame`]: the same values and scale on every table.
+    pub quantize: fn(&[f32], &mut [i8]) -> f32,
     /// One QRNN fo-pooling step (see `pool_step_body`).
     pub pool_step: fn(&[f32], &mut [f32], &mut [f32]),
 }
@@ -222,6 +249,11 @@ mod tests {
     use super::portable::{block_f32, block_i8, dot4_f32, dot4_i8, pool_step};
     use super::*;
     use proptest::prelude::*;
+
+    /// The values with −128 moved to −127: the kernels' int8 contract.
+    fn symmetric(v: &[i8]) -> Vec<i8> {
+        v.iter().map(|&q| q.max(-127)).collect()
+    }
 
     fn naive_dot(a: &[f32], b: &[f32]) -> f32 {
         a.iter().zip(b).map(|(x, y)| x * y).sum()
@@ -257,14 +289,53 @@ mod tests {
 
     #[test]
     fn quantize_frame_rounds_to_nearest_and_keeps_the_scale() {
-        let mut q = [0i16; 5];
-        let s = quantize_frame(&[1.0, -2.0, 0.5, 0.0, 2.0 * 63.5 / 127.0 + 1e-3], &mut q);
+        let mut q = [0i8; 6];
+        // 1 → 63.5 → 64 and 63.5/127 · 2 → 63.5 → 64 (ties to even); 0.5 → 31.75 → 32.
+        let s = quantize_frame(&[1.0, -2.0, 0.5, 0.0, 2.0 * 63.5 / 127.0, 2.0], &mut q);
         assert_eq!(s, 2.0 / 127.0);
-        assert_eq!(q, [64, -127, 32, 0, 64]);
+        assert_eq!(q, [64, -127, 32, 0, 64, 127]);
         assert_eq!(quantize_frame(&[0.0, 0.0], &mut q[..2]), 0.0);
+        assert_eq!(q[..2], [0, 0]);
         // A NaN entry is ignored by the scale and quantizes to 0 instead of poisoning the frame.
         assert_eq!(quantize_frame(&[f32::NAN, 1.0], &mut q[..2]), 1.0 / 127.0);
         assert_eq!(q[..2], [0, 127]);
+        // An infinite value leaves no usable scale: the frame reads as zeros.
+        assert_eq!(quantize_frame(&[f32::INFINITY, 1.0], &mut q[..2]), 0.0);
+        assert_eq!(q[..2], [0, 0]);
+    }
+
+    /// Frames of every length around the 8- and 32-lane steps, with ties, NaN, huge and tiny
+    /// values: the selected table's quantizer writes the portable bytes and scale.
+    #[test]
+    fn selected_quantize_matches_portable() {
+        let k = kernels();
+        let mut seed = 0x2545_f491_u32;
+        for len in 0..100 {
+            for case in 0..20 {
+                let x: Vec<f32> = (0..len)
+                    .map(|i| {
+                        seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                        let u = (seed >> 8) as f32 / (1u32 << 24) as f32 * 2.0 - 1.0;
+                        match (case, i % 7) {
+                            (1, 0) => f32::NAN,
+                            (2, _) => (u * 127.0).round() / 127.0 + 0.5 / 127.0, // ties
+                            (3, _) => u * 1e30,
+                            (4, _) => u * 1e-30,
+                            _ => u * (case as f32 + 1.0),
+                        }
+                    })
+                    .collect();
+                let (mut got, mut want) = (vec![0i8; len], vec![0i8; len]);
+                let (sg, sw) = ((k.quantize)(&x, &mut got), quantize_frame(&x, &mut want));
+                assert_eq!(
+                    sg.to_bits(),
+                    sw.to_bits(),
+                    "{} len {len} case {case}",
+                    k.name
+                );
+                assert_eq!(got, want, "{} len {len} case {case}", k.name);
+            }
+        }
     }
 
     /// The f32 dot products in the order the AVX2 and NEON kernels use: 8 lanes of fused
@@ -334,7 +405,7 @@ mod tests {
         #[test]
         fn dot4_i8_is_exact(v in prop::collection::vec(any::<i8>(), 0..1000)) {
             let (w, x) = split_block(&v);
-            let x: Vec<i16> = x.iter().map(|&q| i16::from(q.max(-127))).collect();
+            let (w, x) = (symmetric(&w), symmetric(&x));
             let got = dot4_i8(&w, &x);
             for (j, xj) in x.chunks_exact(w.len().max(1)).enumerate() {
                 let want: i64 = w.iter().zip(xj).map(|(a, b)| i64::from(*a) * i64::from(*b)).sum();
@@ -346,6 +417,7 @@ mod tests {
         fn selected_kernels_match_portable(
             f in prop::collection::vec(-10.0f32..10.0, 0..1500),
             q in prop::collection::vec(any::<i8>(), 0..1500),
+            frames in 1..=BLOCK,
             g in prop::collection::vec(-30.0f32..30.0, 0..100),
         ) {
             let k = kernels();
@@ -360,13 +432,16 @@ mod tests {
                     prop_assert!((got[r][j] - want[r][j]).abs() <= tolerance(wr, xj), "{}", k.name);
                 }
             }
+            // Three int8 weight rows and 1..=BLOCK frames, all within ±127.
             let n = q.len() / (3 + BLOCK);
             let (wq, xq) = q[..(3 + BLOCK) * n].split_at(3 * n);
-            let xq: Vec<i16> = xq.iter().map(|&v| i16::from(v.max(-127))).collect();
+            let (wq, xq) = (symmetric(wq), symmetric(&xq[..frames * n]));
             let (mut got, mut want) = ([[0; BLOCK]; 3], [[0; BLOCK]; 3]);
-            (k.block_i8)(wq, &xq, &mut got);
-            block_i8(wq, &xq, &mut want);
-            prop_assert_eq!(got, want, "{}", k.name);
+            (k.block_i8)(&wq, &xq, &mut got);
+            block_i8(&wq, &xq, &mut want);
+            for (g, w) in got.iter().zip(&want) {
+                prop_assert_eq!(&g[..frames], &w[..frames], "{} {} frames", k.name, frames);
+            }
             let n = g.len() / 3;
             let (mut c1, mut h1) = (vec![0.25f32; n], vec![0.0f32; n]);
             let (mut c2, mut h2) = (c1.clone(), h1.clone());
@@ -406,13 +481,15 @@ mod tests {
         ) {
             let (rows, cols) = (3, 8);
             let x = &x[..frames * cols];
+            // Per-row symmetric int8 weights, as the exporter writes them.
             let mut q = vec![0i8; rows * cols];
             let mut scale = vec![0.0; rows];
-            let mut wide = vec![0i16; cols];
             for r in 0..rows {
-                scale[r] = quantize_frame(&w[r * cols..(r + 1) * cols], &mut wide);
-                for (d, s) in q[r * cols..(r + 1) * cols].iter_mut().zip(&wide) {
-                    *d = i8::try_from(*s).expect("int8 range");
+                let row = &w[r * cols..(r + 1) * cols];
+                let max = row.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+                scale[r] = if max > 0.0 { max / 127.0 } else { 1.0 };
+                for (d, v) in q[r * cols..(r + 1) * cols].iter_mut().zip(row) {
+                    *d = (v / scale[r]).round() as i8;
                 }
             }
             let bias = vec![0.5, -0.25, 0.0];
@@ -422,8 +499,9 @@ mod tests {
             f.apply(x, &mut of);
             i.apply(x, &mut oi);
             prop_assert_eq!(of.len(), oi.len());
-            // Two roundings of at most half a step each, over 8 products.
-            let bound = 8.0 * (1.0 / 127.0) * 3.0 * 1.0 + 1e-4;
+            // Per product: the weight off by half a step (1/127 of 1.0 / 2) times |x| <= 3, the
+            // activation off by half a step (3/127 / 2) times |w| <= 1; 8 products.
+            let bound = 8.0 * (0.5 / 127.0 * 3.0 + 0.5 * 3.0 / 127.0 * 1.0) + 1e-4;
             for (a, b) in of.iter().zip(&oi) {
                 prop_assert!((a - b).abs() <= bound, "{a} vs {b}");
             }

@@ -8,6 +8,7 @@ pub const PORTABLE: Kernels = Kernels {
     name: "portable",
     block_f32,
     block_i8,
+    quantize: super::quantize_frame,
     pool_step,
 };
 
@@ -25,8 +26,8 @@ pub fn block_f32(w: &[f32], x: &[f32], out: &mut [[f32; BLOCK]]) {
 }
 
 /// Portable [`Kernels::block_i8`].
-pub fn block_i8(w: &[i8], x: &[i16], out: &mut [[i32; BLOCK]]) {
-    let cols = x.len() / BLOCK;
+pub fn block_i8(w: &[i8], x: &[i8], out: &mut [[i32; BLOCK]]) {
+    let cols = w.len() / out.len().max(1);
     for (o, wr) in out.iter_mut().zip(w.chunks_exact(cols.max(1))) {
         *o = dot4_i8(wr, x);
     }
@@ -58,8 +59,9 @@ pub fn dot4_f32(w: &[f32], x: &[f32]) -> [f32; BLOCK] {
     out
 }
 
-/// Exact integer version of [`dot4_f32`], accumulated in i32.
-pub fn dot4_i8(w: &[i8], x: &[i16]) -> [i32; BLOCK] {
+/// Exact integer version of [`dot4_f32`], accumulated in i32, for the up to [`BLOCK`] frames in
+/// `x` (the other entries are 0).
+pub fn dot4_i8(w: &[i8], x: &[i8]) -> [i32; BLOCK] {
     let n = w.len();
     let mut out = [0i32; BLOCK];
     for (o, xj) in out.iter_mut().zip(x.chunks_exact(n.max(1))) {
