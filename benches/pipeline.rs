@@ -1,7 +1,8 @@
 //! Criterion benches, one group per pipeline stage, on real words from UNIPEN valid
 //! (`../shared/data/unipen/valid.jsonl.gz` beside the repository).
 //!
-//! Run: `cargo bench --bench pipeline` (add `-- features` etc. to pick a group).
+//! Run: `cargo bench --bench pipeline` (add `-- features` etc. to pick a group: features,
+//! recognize, decode, lines, session).
 
 use std::path::{Path, PathBuf};
 
@@ -287,5 +288,63 @@ fn lines(c: &mut Criterion) {
 /// Single-line text inks in the `lines` benches.
 const TEXTS: usize = 50;
 
-criterion_group!(benches, features, model, decode, lines);
+/// The streaming update after the last stroke of a word: per valid word, a `Session` (no writing
+/// area) that holds every stroke but the last; timed: adding the last stroke's points one by one,
+/// `end_stroke` and `candidates()` with default options (greedy, no LM). Cloning the prepared
+/// sessions is setup, not timed; throughput is words.
+fn session(c: &mut Criterion) {
+    use std::sync::Arc;
+
+    use criterion::BatchSize;
+    use inkjot::{RecognizeOptions, Session, SessionOptions};
+    let path = shipped_model();
+    let Ok(recognizer) = inkjot::Recognizer::from_file(&path) else {
+        eprintln!(
+            "no model at {}; skipping the session benches",
+            path.display()
+        );
+        return;
+    };
+    let recognizer = Arc::new(recognizer);
+    let words = valid_words();
+    // (the session with all strokes but the last, the last stroke's points)
+    let prepared: Vec<(Session, Vec<inkjot::Point>)> = words
+        .iter()
+        .filter_map(|r| {
+            let (last, before) = r.ink.strokes().split_last()?;
+            let mut session = Session::new(Arc::clone(&recognizer), SessionOptions::default())
+                .expect("default options");
+            for stroke in before {
+                session.add_points(&stroke.points).ok()?;
+                session.end_stroke();
+            }
+            Some((session, last.points.clone()))
+        })
+        .collect();
+    let options = RecognizeOptions::default();
+    let mut group = c.benchmark_group("session");
+    group.throughput(Throughput::Elements(prepared.len() as u64));
+    group.bench_function(format!("last_stroke_{WORDS}_words_int8"), |b| {
+        b.iter_batched_ref(
+            || prepared.clone(),
+            |sessions| {
+                sessions
+                    .iter_mut()
+                    .map(|(session, points)| {
+                        for p in points.iter() {
+                            // Valid points (the ink passed the same checks when it was read).
+                            let _ = session.add_point(*p);
+                        }
+                        session.end_stroke();
+                        session.candidates(&options).map_or(0, |r| r.curves)
+                    })
+                    .sum::<usize>()
+            },
+            BatchSize::LargeInput,
+        )
+    });
+    group.finish();
+}
+
+criterion_group!(benches, features, model, decode, lines, session);
 criterion_main!(benches);

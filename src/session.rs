@@ -21,6 +21,16 @@
 //!
 //! The stroke being written is fitted on each request for candidates and not kept. Points are
 //! validated by the same checks as [`Ink::new`] ([`InkLimits`]).
+//!
+//! # Allocation
+//!
+//! Adding points allocates nothing in steady state: the stroke being written is kept in one buffer
+//! that a new session reserves for [`STROKE_RESERVE`] points (fewer when
+//! [`InkLimits::max_points`] is lower) and that keeps its capacity across strokes, undo and clear
+//! (a longer stroke grows it once, for the session's life). [`Session::end_stroke`] copies the
+//! points into the finished stroke (one allocation per stroke, besides its fit) and
+//! [`Session::candidates`] allocates for the features and the network. `tests/streaming_alloc.rs`
+//! counts.
 
 use std::sync::Arc;
 
@@ -42,6 +52,12 @@ pub struct SessionOptions {
     /// The limits points are validated against, as for [`Ink::new`].
     pub limits: InkLimits,
 }
+
+/// Points a new session reserves for the stroke being written, so that adding points does not
+/// allocate (capped by [`InkLimits::max_points`]): 1,024 points (24 KiB) hold a stroke of
+/// several seconds at the 100-200 Hz of pens and touch screens (strokes of UNIPEN valid words
+/// have 17 points at the median, 57 at most over 200 words); a longer one grows the buffer once.
+pub const STROKE_RESERVE: usize = 1024;
 
 #[derive(Debug, Clone)]
 struct Finished {
@@ -77,12 +93,14 @@ struct Finished {
 /// assert_eq!(session.stroke_count(), 0);
 /// # Ok::<(), inkjot::Error>(())
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Session {
     recognizer: Arc<Recognizer>,
     options: SessionOptions,
     fit: FitConfig,
     finished: Vec<Finished>,
+    /// The stroke being written; keeps its capacity (at least [`STROKE_RESERVE`] points, capped by
+    /// the limits) across strokes, so adding points does not allocate.
     current: Vec<Point>,
     frame: Option<Frame>,
     /// Bounding box of every point so far.
@@ -92,6 +110,37 @@ pub struct Session {
     t0: f64,
     last_t: f64,
     stroke_fits: usize,
+}
+
+/// The room a session reserves for the stroke being written under `limits`.
+fn stroke_reserve(limits: &InkLimits) -> usize {
+    STROKE_RESERVE.min(limits.max_points)
+}
+
+/// A clone keeps the reservation for the stroke being written (a derived one would not: a cloned
+/// `Vec` has room for its points only), so adding points to a clone does not allocate either.
+impl Clone for Session {
+    fn clone(&self) -> Self {
+        let mut current = Vec::with_capacity(
+            self.current
+                .capacity()
+                .max(stroke_reserve(&self.options.limits)),
+        );
+        current.extend_from_slice(&self.current);
+        Session {
+            recognizer: Arc::clone(&self.recognizer),
+            options: self.options,
+            fit: self.fit,
+            finished: self.finished.clone(),
+            current,
+            frame: self.frame,
+            bbox: self.bbox,
+            point_count: self.point_count,
+            t0: self.t0,
+            last_t: self.last_t,
+            stroke_fits: self.stroke_fits,
+        }
+    }
 }
 
 impl Session {
@@ -114,7 +163,7 @@ impl Session {
             recognizer,
             options,
             finished: Vec::new(),
-            current: Vec::new(),
+            current: Vec::with_capacity(stroke_reserve(&options.limits)),
             frame: None,
             bbox: BoundingBox::EMPTY,
             point_count: 0,
@@ -167,7 +216,9 @@ impl Session {
             return;
         }
         let frame = self.refresh_frame();
-        let points = std::mem::take(&mut self.current);
+        // A copy, so that `current` keeps its capacity for the next stroke.
+        let points = self.current.clone();
+        self.current.clear();
         let fit = self.fit_in(&frame, &points);
         self.stroke_fits += 1;
         self.finished.push(Finished { points, fit });
@@ -351,7 +402,66 @@ impl Session {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
+    use super::{STROKE_RESERVE, Session, SessionOptions};
     use crate::features::{FitConfig, NormPoint, fit_stroke, fit_strokes, pen_up_curve};
+    use crate::ink::{InkLimits, Point};
+    use crate::recognizer::Recognizer;
+
+    fn tiny() -> Arc<Recognizer> {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/tiny-model.safetensors"
+        );
+        Arc::new(Recognizer::from_file(std::path::Path::new(path)).unwrap())
+    }
+
+    fn stroke(n: usize, t0: f64) -> Vec<Point> {
+        (0..n)
+            .map(|i| Point {
+                x: i as f64,
+                y: (i % 7) as f64,
+                t: t0 + i as f64,
+            })
+            .collect()
+    }
+
+    /// The buffer of the stroke being written is reserved once and keeps its capacity through
+    /// end_stroke, undo, clear and clone; a stroke longer than the reservation grows it for good.
+    #[test]
+    fn the_stroke_buffer_keeps_its_capacity() {
+        let mut session = Session::new(tiny(), SessionOptions::default()).unwrap();
+        assert_eq!(session.current.capacity(), STROKE_RESERVE);
+        session.add_points(&stroke(10, 0.0)).unwrap();
+        session.end_stroke();
+        assert_eq!(session.current.capacity(), STROKE_RESERVE);
+        assert_eq!((session.stroke_count(), session.point_count()), (1, 10));
+        session
+            .add_points(&stroke(STROKE_RESERVE + 1, 100.0))
+            .unwrap();
+        let grown = session.current.capacity();
+        assert!(grown > STROKE_RESERVE);
+        assert!(session.undo_stroke());
+        assert_eq!(session.current.capacity(), grown);
+        assert_eq!((session.stroke_count(), session.point_count()), (1, 10));
+        assert_eq!(session.clone().current.capacity(), grown);
+        session.clear();
+        assert_eq!(session.current.capacity(), grown);
+        assert_eq!((session.stroke_count(), session.point_count()), (0, 0));
+        // The reservation never exceeds the limits.
+        let limits = InkLimits {
+            max_points: 16,
+            ..InkLimits::default()
+        };
+        let options = SessionOptions {
+            limits,
+            ..SessionOptions::default()
+        };
+        let small = Session::new(tiny(), options).unwrap();
+        assert_eq!(small.current.capacity(), 16);
+        assert_eq!(small.clone().current.capacity(), 16);
+    }
 
     /// Sessions rebuild the curves of an ink from per-stroke fits; that is what batch fitting
     /// does too.
