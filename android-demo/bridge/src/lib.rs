@@ -575,7 +575,7 @@ pub extern "system" fn Java_inkjot_Session_nativeEndStroke<'local>(
 }
 
 /// `static native Candidate[] nativeCandidates(long session, int nbest, String preContext,
-/// boolean useLm, String userWords)`.
+/// boolean useLm, String userWords, boolean segments, boolean singleLine)`.
 #[unsafe(no_mangle)]
 pub extern "system" fn Java_inkjot_Session_nativeCandidates<'local>(
     mut env: JNIEnv<'local>,
@@ -585,11 +585,17 @@ pub extern "system" fn Java_inkjot_Session_nativeCandidates<'local>(
     pre_context: JString<'local>,
     use_lm: jboolean,
     user_words: JString<'local>,
+    segments: jboolean,
+    single_line: jboolean,
 ) -> jobjectArray {
     guard(&mut env, null_mut(), |env| {
         // SAFETY: as in nativeAddPoint.
         let session = unsafe { self::session(session) }?;
-        let options = options(env, nbest, &pre_context, 0.0, use_lm, &user_words)?;
+        let options = RecognizeOptions {
+            segments: segments != 0,
+            lines: single_line == 0,
+            ..options(env, nbest, &pre_context, 0.0, use_lm, &user_words)?
+        };
         let recognition = session.candidates(&options)?;
         Ok(candidates(env, recognition)?.into_raw())
     })

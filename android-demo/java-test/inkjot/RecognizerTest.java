@@ -100,6 +100,16 @@ public final class RecognizerTest {
         return true;
     }
 
+    /** Same texts, kinds and ink ranges (boxes may differ by rounding between session and batch). */
+    static boolean sameSegments(Segment[] a, Segment[] b) {
+        if (a.length != b.length) return false;
+        for (int i = 0; i < a.length; i++) {
+            if (!a[i].text.equals(b[i].text) || a[i].word != b[i].word
+                    || !Arrays.equals(a[i].ranges, b[i].ranges)) return false;
+        }
+        return true;
+    }
+
     static void testVersion() {
         check(Recognizer.abiVersion() == 3, "abi version");
         check(!Recognizer.version().isEmpty(), "version");
@@ -220,6 +230,19 @@ public final class RecognizerTest {
                     Candidate[] batch = r.recognize(ink.xs(), ink.ys(), ink.ts(), new Options().writingAreaHeight(height));
                     check(same(live, batch, 1e-4f), ink.id + ": streaming " + Arrays.toString(live)
                             + " == batch " + Arrays.toString(batch));
+                    // Segments and single-line reading on request, as in batch recognition.
+                    Options asked = new Options().segments(true).singleLine(true);
+                    Candidate[] liveSegments = s.candidates(asked);
+                    Candidate[] batchSegments = r.recognize(ink.xs(), ink.ys(), ink.ts(),
+                            asked.writingAreaHeight(height));
+                    check(same(liveSegments, batchSegments, 1e-4f), ink.id + ": streaming with segments");
+                    for (int c = 0; c < liveSegments.length; c++) {
+                        check(liveSegments[c].segments.length > 0
+                                && sameSegments(liveSegments[c].segments, batchSegments[c].segments),
+                                ink.id + ": session segments " + Arrays.toString(liveSegments[c].segments)
+                                        + " == batch " + Arrays.toString(batchSegments[c].segments));
+                    }
+                    check(live[0].segments.length == 0, ink.id + ": no session segments unless asked");
                     expectCode(InkjotException.INVALID_INK, "NaN point", () -> s.addPoint(Float.NaN, 0f, 1_000_000L));
                     s.clear();
                     check(s.strokeCount() == 0, "cleared");

@@ -13,14 +13,11 @@ public final class Options {
     public double writingAreaHeight = 0.0;
     /** Decode with the language model when the recognizer has one. */
     public boolean useLm = true;
-    /**
-     * Fill each candidate's {@link Candidate#segments} ({@link Recognizer#recognize} only; Java
-     * sessions leave them empty).
-     */
+    /** Fill each candidate's {@link Candidate#segments} (batch and session). */
     public boolean segments = false;
     /**
-     * Read the ink as one line ({@link Recognizer#recognize} only; sessions always split): by
-     * default it is split into lines of writing, each recognized, joined with '\n'.
+     * Read the ink as one line: by default (batch and session) it is split into lines of writing,
+     * each recognized, joined with '\n'.
      */
     public boolean singleLine = false;
     /**

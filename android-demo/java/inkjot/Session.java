@@ -30,7 +30,8 @@ public final class Session implements AutoCloseable {
      */
     public synchronized Candidate[] candidates(Options options) {
         Options o = options != null ? options : new Options();
-        return nativeCandidates(live(), o.nbest, o.preContext, o.useLm, o.userWords);
+        return nativeCandidates(live(), o.nbest, o.preContext, o.useLm, o.userWords, o.segments,
+                o.singleLine);
     }
 
     /** Forgets all strokes (after the text was committed). */
@@ -64,7 +65,7 @@ public final class Session implements AutoCloseable {
     private static native void nativeEndStroke(long session);
 
     private static native Candidate[] nativeCandidates(long session, int nbest, String preContext,
-            boolean useLm, String userWords);
+            boolean useLm, String userWords, boolean segments, boolean singleLine);
 
     private static native void nativeClear(long session);
 
