@@ -32,6 +32,21 @@ fn shipped_model() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("models/recognizer-int8.safetensors")
 }
 
+/// Recognizes every ink; returns the curves read (so the work cannot be optimized away).
+fn recognize_all(
+    recognizer: &inkjot::Recognizer,
+    inks: &[InkRecord],
+    options: &inkjot::RecognizeOptions,
+) -> usize {
+    inks.iter()
+        .map(|r| {
+            recognizer
+                .recognize(&r.ink, options)
+                .map_or(0, |x| x.curves)
+        })
+        .sum()
+}
+
 /// Normalization + Bézier fitting + feature vectors, reported in points per second.
 fn features(c: &mut Criterion) {
     let words = valid_words();
@@ -63,16 +78,7 @@ fn model(c: &mut Criterion) {
     let mut group = c.benchmark_group("recognize");
     group.throughput(Throughput::Elements(words.len() as u64));
     group.bench_function(format!("{WORDS}_words_int8"), |b| {
-        b.iter(|| {
-            words
-                .iter()
-                .map(|r| {
-                    recognizer
-                        .recognize(&r.ink, &options)
-                        .map_or(0, |x| x.curves)
-                })
-                .sum::<usize>()
-        })
+        b.iter(|| recognize_all(&recognizer, &words, &options))
     });
     let en = Path::new(env!("CARGO_MANIFEST_DIR")).join("models/en");
     match inkjot::decode::LanguagePack::load(&en)
@@ -80,12 +86,7 @@ fn model(c: &mut Criterion) {
     {
         Ok(with_lm) => {
             group.bench_function(format!("{WORDS}_words_int8_lm_en"), |b| {
-                b.iter(|| {
-                    words
-                        .iter()
-                        .map(|r| with_lm.recognize(&r.ink, &options).map_or(0, |x| x.curves))
-                        .sum::<usize>()
-                })
+                b.iter(|| recognize_all(&with_lm, &words, &options))
             });
             // The same with segments (curve spans, forced alignment, boxes) for all 5 candidates.
             let segments = inkjot::RecognizeOptions {
@@ -93,12 +94,7 @@ fn model(c: &mut Criterion) {
                 ..options.clone()
             };
             group.bench_function(format!("{WORDS}_words_int8_lm_en_segments"), |b| {
-                b.iter(|| {
-                    words
-                        .iter()
-                        .map(|r| with_lm.recognize(&r.ink, &segments).map_or(0, |x| x.curves))
-                        .sum::<usize>()
-                })
+                b.iter(|| recognize_all(&with_lm, &words, &segments))
             });
             // Confidence alone: a forced alignment per candidate (part of every recognition).
             let decoded: Vec<_> = words
@@ -270,16 +266,7 @@ fn lines(c: &mut Criterion) {
         };
         let mode = if lines { "lines" } else { "single_line" };
         group.bench_function(format!("recognize_{TEXTS}_texts_int8_lm_en_{mode}"), |b| {
-            b.iter(|| {
-                texts
-                    .iter()
-                    .map(|r| {
-                        recognizer
-                            .recognize(&r.ink, &options)
-                            .map_or(0, |x| x.curves)
-                    })
-                    .sum::<usize>()
-            })
+            b.iter(|| recognize_all(&recognizer, &texts, &options))
         });
     }
     group.finish();
