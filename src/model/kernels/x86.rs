@@ -97,34 +97,12 @@ unsafe fn block_i8_impl<const F: usize>(w: &[i8], x: &[i8], cols: usize, out: &m
     }
 }
 
-/// The largest `|v|` of `x`, NaN entries ignored (as `super::max_abs`; a maximum does not depend
-/// on the order it is taken in).
-#[inline]
-#[target_feature(enable = "avx2,fma")]
-fn max_abs(x: &[f32]) -> f32 {
-    let sign = _mm256_set1_ps(-0.0);
-    let mut m = _mm256_setzero_ps();
-    let mut chunks = x.chunks_exact(8);
-    for c in &mut chunks {
-        // SAFETY: `c` holds exactly 8 f32.
-        let v = unsafe { _mm256_loadu_ps(c.as_ptr()) };
-        // MAXPS returns its second operand when the first is NaN, so NaN entries are skipped.
-        m = _mm256_max_ps(_mm256_andnot_ps(sign, v), m);
-    }
-    let mut lanes = [0.0f32; 8];
-    // SAFETY: `lanes` holds exactly 8 f32.
-    unsafe { _mm256_storeu_ps(lanes.as_mut_ptr(), m) };
-    lanes
-        .iter()
-        .chain(chunks.remainder())
-        .fold(0.0f32, |m, v| m.max(v.abs()))
-}
-
 /// # Safety
 /// AVX2 must be available and `out.len() >= x.len()`.
 #[target_feature(enable = "avx2,fma")]
 unsafe fn quantize_impl(x: &[f32], out: &mut [i8]) -> f32 {
-    let max = max_abs(x);
+    // The portable loop, inlined here, vectorizes with AVX2 (a maximum does not depend on order).
+    let max = super::max_abs(x);
     if max == 0.0 || !max.is_finite() {
         out[..x.len()].fill(0);
         return 0.0;
