@@ -11,7 +11,6 @@
 
 use super::{BLOCK, Kernels, portable};
 use std::arch::aarch64::*;
-use std::borrow::Cow;
 
 /// Overrides the entries of `kernels` with NEON ones, with `sdot` when the processor has it.
 pub fn plug(kernels: &mut Kernels) {
@@ -40,18 +39,6 @@ pub const SDOT: Kernels = Kernels {
     quantize: super::quantize_frame,
     pool_step: portable::pool_step,
 };
-
-/// `x` (whole frames of `cols` values, at most [`BLOCK`]) padded with zero frames to exactly
-/// [`BLOCK`] frames, for the kernels below, which always compute four frames.
-fn full_block(x: &[i8], cols: usize) -> Cow<'_, [i8]> {
-    if x.len() == BLOCK * cols {
-        Cow::Borrowed(x)
-    } else {
-        let mut padded = x.to_vec();
-        padded.resize(BLOCK * cols, 0);
-        Cow::Owned(padded)
-    }
-}
 
 fn block_f32(w: &[f32], x: &[f32], out: &mut [[f32; BLOCK]]) {
     // SAFETY: NEON is a baseline feature of every AArch64 target Rust supports.
@@ -87,9 +74,14 @@ fn block_i8_neon_impl(w: &[i8], x: &[i8], out: &mut [[i32; BLOCK]]) {
         x.len() % cols == 0 && x.len() <= BLOCK * cols,
         "block_i8: frame block size"
     );
-    let x = full_block(x, cols);
     for (o, wr) in out.iter_mut().zip(w.chunks_exact(cols)) {
-        *o = dot4_i8(wr, &x);
+        *o = match x.len() / cols {
+            0 => [0; BLOCK],
+            1 => dot4_i8::<1>(wr, x),
+            2 => dot4_i8::<2>(wr, x),
+            3 => dot4_i8::<3>(wr, x),
+            _ => dot4_i8::<4>(wr, x),
+        };
     }
 }
 
@@ -114,10 +106,13 @@ fn pairwise4_f32(v: [float32x4_t; BLOCK]) -> float32x4_t {
     vpaddq_f32(vpaddq_f32(v[0], v[1]), vpaddq_f32(v[2], v[3]))
 }
 
-/// Sums each of four integer accumulators: `[Σa, Σb, Σc, Σd]`.
+/// Sums each of `F` (at most [`BLOCK`]) integer accumulators: `[Σa, Σb, …]`, zero for the frames
+/// past `F`.
 #[inline]
 #[target_feature(enable = "neon")]
-fn hsum4_i32(a: [int32x4_t; BLOCK]) -> [i32; BLOCK] {
+fn hsum4_i32<const F: usize>(acc: [int32x4_t; F]) -> [i32; BLOCK] {
+    let mut a = [vdupq_n_s32(0); BLOCK];
+    a[..F].copy_from_slice(&acc);
     let s = vpaddq_s32(vpaddq_s32(a[0], a[1]), vpaddq_s32(a[2], a[3]));
     [
         vgetq_lane_s32::<0>(s),
@@ -162,19 +157,21 @@ fn dot4_f32(w: &[f32], x: &[f32]) -> [f32; BLOCK] {
     out
 }
 
-/// Exact integer dot products of one int8 weight row with [`BLOCK`] int8 frames: 16 columns at a
-/// time, both widened to i16, widening multiply-accumulate into i32 lanes.
+/// Exact integer dot products of one int8 weight row with `F` (1..=[`BLOCK`]) int8 frames stored
+/// back to back in `x`: 16 columns at a time, both widened to i16, widening multiply-accumulate
+/// into i32 lanes. Frames past `F` come out zero (a short last block is not padded).
 #[inline]
 #[target_feature(enable = "neon")]
-fn dot4_i8(w: &[i8], x: &[i8]) -> [i32; BLOCK] {
+fn dot4_i8<const F: usize>(w: &[i8], x: &[i8]) -> [i32; BLOCK] {
     let n = w.len();
-    assert_eq!(x.len(), BLOCK * n, "dot4_i8: frame block size");
+    assert!(F <= BLOCK, "dot4_i8: at most {BLOCK} frames");
+    assert_eq!(x.len(), F * n, "dot4_i8: frame block size");
     let (wp, xp) = (w.as_ptr(), x.as_ptr());
-    let mut acc = [vdupq_n_s32(0); BLOCK];
+    let mut acc = [vdupq_n_s32(0); F];
     let mut i = 0;
     while i + 16 <= n {
-        // SAFETY: i + 16 <= n bounds the 16-byte load from `w[i..]` and, for frame j < BLOCK,
-        // the 16-byte load from `x[j*n + i..]`, since x.len() == BLOCK * n (asserted above).
+        // SAFETY: i + 16 <= n bounds the 16-byte load from `w[i..]` and, for frame j < F,
+        // the 16-byte load from `x[j*n + i..]`, since x.len() == F * n (asserted above).
         unsafe {
             let vw = vld1q_s8(wp.add(i));
             let (wl, wh) = (vmovl_s8(vget_low_s8(vw)), vmovl_high_s8(vw));
@@ -191,7 +188,7 @@ fn dot4_i8(w: &[i8], x: &[i8]) -> [i32; BLOCK] {
         i += 16;
     }
     let mut out = hsum4_i32(acc);
-    for (j, o) in out.iter_mut().enumerate() {
+    for (j, o) in out.iter_mut().take(F).enumerate() {
         *o += tail_i8(&w[i..], &x[j * n + i..(j + 1) * n]);
     }
     out
@@ -216,11 +213,19 @@ fn block_i8_sdot(w: &[i8], x: &[i8], out: &mut [[i32; BLOCK]]) {
         x.len() % cols == 0 && x.len() <= BLOCK * cols,
         "block_i8: frame block size"
     );
-    let x = full_block(x, cols);
     for (o, wr) in out.iter_mut().zip(w.chunks_exact(cols)) {
         // SAFETY: `SDOT` (the only table holding this function) is installed by `plug` only
-        // after run-time detection of `dotprod`; x.len() == BLOCK * cols == BLOCK * wr.len().
-        *o = unsafe { dot4_sdot(wr, &x) };
+        // after run-time detection of `dotprod`; x.len() == F * cols == F * wr.len() for the F
+        // each arm names.
+        *o = unsafe {
+            match x.len() / cols {
+                0 => [0; BLOCK],
+                1 => dot4_sdot::<1>(wr, x),
+                2 => dot4_sdot::<2>(wr, x),
+                3 => dot4_sdot::<3>(wr, x),
+                _ => dot4_sdot::<4>(wr, x),
+            }
+        };
     }
 }
 
@@ -244,20 +249,20 @@ fn sdot(acc: int32x4_t, a: int8x16_t, b: int8x16_t) -> int32x4_t {
     acc
 }
 
-/// Exact integer dot products of one int8 weight row with [`BLOCK`] int8 frames stored back to
-/// back in `x`, 16 columns per `sdot`.
+/// Exact integer dot products of one int8 weight row with `F` (1..=[`BLOCK`]) int8 frames stored
+/// back to back in `x`, 16 columns per `sdot`. Frames past `F` come out zero.
 ///
 /// # Safety
-/// The processor must support `dotprod`, and `x.len() == BLOCK * w.len()`.
+/// The processor must support `dotprod`, `F <= BLOCK` and `x.len() == F * w.len()`.
 #[target_feature(enable = "neon,dotprod")]
-unsafe fn dot4_sdot(w: &[i8], x: &[i8]) -> [i32; BLOCK] {
+unsafe fn dot4_sdot<const F: usize>(w: &[i8], x: &[i8]) -> [i32; BLOCK] {
     let n = w.len();
     let (wp, xp) = (w.as_ptr(), x.as_ptr());
-    let mut acc = [vdupq_n_s32(0); BLOCK];
+    let mut acc = [vdupq_n_s32(0); F];
     let mut i = 0;
     while i + 16 <= n {
-        // SAFETY: i + 16 <= n bounds the 16-byte loads from `w[i..]` and, for frame j < BLOCK,
-        // from `x[j*n + i..]`, since x.len() == BLOCK * n (the caller's contract).
+        // SAFETY: i + 16 <= n bounds the 16-byte loads from `w[i..]` and, for frame j < F,
+        // from `x[j*n + i..]`, since x.len() == F * n (the caller's contract).
         unsafe {
             let vw = vld1q_s8(wp.add(i));
             for (j, a) in acc.iter_mut().enumerate() {
@@ -267,12 +272,8 @@ unsafe fn dot4_sdot(w: &[i8], x: &[i8]) -> [i32; BLOCK] {
         i += 16;
     }
     let mut out = hsum4_i32(acc);
-    for (j, o) in out.iter_mut().enumerate() {
-        *o += w[i..]
-            .iter()
-            .zip(&x[j * n + i..(j + 1) * n])
-            .map(|(a, b)| i32::from(*a) * i32::from(*b))
-            .sum::<i32>();
+    for (j, o) in out.iter_mut().take(F).enumerate() {
+        *o += tail_i8(&w[i..], &x[j * n + i..(j + 1) * n]);
     }
     out
 }
