@@ -74,14 +74,21 @@ fn block_i8_neon_impl(w: &[i8], x: &[i8], out: &mut [[i32; BLOCK]]) {
         x.len() % cols == 0 && x.len() <= BLOCK * cols,
         "block_i8: frame block size"
     );
+    // The frame count is chosen once per block, not once per row (as `x86.rs` does).
+    match x.len() / cols {
+        0 => out.fill([0; BLOCK]),
+        1 => rows_i8::<1>(w, x, cols, out),
+        2 => rows_i8::<2>(w, x, cols, out),
+        3 => rows_i8::<3>(w, x, cols, out),
+        _ => rows_i8::<4>(w, x, cols, out),
+    }
+}
+
+/// Every row of `w` (rows of `cols` weights) against the `F` frames in `x` (`x.len() == F * cols`).
+#[target_feature(enable = "neon")]
+fn rows_i8<const F: usize>(w: &[i8], x: &[i8], cols: usize, out: &mut [[i32; BLOCK]]) {
     for (o, wr) in out.iter_mut().zip(w.chunks_exact(cols)) {
-        *o = match x.len() / cols {
-            0 => [0; BLOCK],
-            1 => dot4_i8::<1>(wr, x),
-            2 => dot4_i8::<2>(wr, x),
-            3 => dot4_i8::<3>(wr, x),
-            _ => dot4_i8::<4>(wr, x),
-        };
+        *o = dot4_i8::<F>(wr, x);
     }
 }
 
@@ -213,19 +220,29 @@ fn block_i8_sdot(w: &[i8], x: &[i8], out: &mut [[i32; BLOCK]]) {
         x.len() % cols == 0 && x.len() <= BLOCK * cols,
         "block_i8: frame block size"
     );
+    // SAFETY: `SDOT` (the only table holding this function) is installed by `plug` only after
+    // run-time detection of `dotprod`; x.len() == F * cols for the F each arm names (x holds
+    // whole frames, at most BLOCK of them: asserted above).
+    unsafe {
+        match x.len() / cols {
+            0 => out.fill([0; BLOCK]),
+            1 => rows_sdot::<1>(w, x, cols, out),
+            2 => rows_sdot::<2>(w, x, cols, out),
+            3 => rows_sdot::<3>(w, x, cols, out),
+            _ => rows_sdot::<4>(w, x, cols, out),
+        }
+    }
+}
+
+/// Every row of `w` (rows of `cols` weights) against the `F` frames in `x`, with `sdot`.
+///
+/// # Safety
+/// The processor must support `dotprod`, `F <= BLOCK`, `cols >= 1` and `x.len() == F * cols`.
+#[target_feature(enable = "neon,dotprod")]
+unsafe fn rows_sdot<const F: usize>(w: &[i8], x: &[i8], cols: usize, out: &mut [[i32; BLOCK]]) {
     for (o, wr) in out.iter_mut().zip(w.chunks_exact(cols)) {
-        // SAFETY: `SDOT` (the only table holding this function) is installed by `plug` only
-        // after run-time detection of `dotprod`; x.len() == F * cols == F * wr.len() for the F
-        // each arm names.
-        *o = unsafe {
-            match x.len() / cols {
-                0 => [0; BLOCK],
-                1 => dot4_sdot::<1>(wr, x),
-                2 => dot4_sdot::<2>(wr, x),
-                3 => dot4_sdot::<3>(wr, x),
-                _ => dot4_sdot::<4>(wr, x),
-            }
-        };
+        // SAFETY: wr holds cols weights and x.len() == F * cols (the caller's contract).
+        *o = unsafe { dot4_sdot::<F>(wr, x) };
     }
 }
 
