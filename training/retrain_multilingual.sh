@@ -4,7 +4,7 @@
 # checkpoints and a log, export f32 + int8, evaluate. Paths are relative to the repository.
 #
 #   training/retrain_multilingual.sh [--smoke] [--out DIR] [--epochs N] [--max-minutes M]
-#       [--init MODEL] [--lr LR] [--average N] [--aug N]
+#       [--init MODEL] [--lr LR] [--average N] [--aug N] [--sample-weights W]
 #   training/retrain_multilingual.sh --eval-only DIR   # only the evaluation, of DIR/recognizer{,-int8}.safetensors
 #
 #   --smoke        tiny sizes end to end (a few minutes of CPU): checks the plumbing, not the model
@@ -20,6 +20,8 @@
 #                  against each of them on valid words) instead of the best checkpoint
 #   --aug N        distorted copies of the train set to featurize (default 9; a short second stage
 #                  needs no more than its epochs - 1)
+#   --sample-weights W  how often each group of train inks is drawn per epoch (train.py
+#                  --sample-weights, e.g. word=2,synthetic=0.35: the third stage, English-weighted)
 #   --eval-only DIR  build, word lists and synthetic valid ink as above, then step 6 on the model
 #                  pair in DIR (e.g. models): no featurizing, no training
 #
@@ -41,6 +43,7 @@ EVAL_DIR=""
 INIT=models/recognizer.safetensors
 LR=7e-4
 AVERAGE=0
+SAMPLE_WEIGHTS=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --smoke) SMOKE=1 ;;
@@ -52,6 +55,7 @@ while [ $# -gt 0 ]; do
     --lr) LR=$2; shift ;;
     --average) AVERAGE=$2; shift ;;
     --aug) AUG=$2; shift ;;
+    --sample-weights) SAMPLE_WEIGHTS=$2; shift ;;
     *) echo "unknown argument $1" >&2; exit 2 ;;
   esac
   shift
@@ -88,7 +92,7 @@ done
 
 step "synthetic ink: train $SYNTH_TRAIN (train writers), valid $SYNTH_VALID + accented letters $LETTERS (valid writers)"
 SYN=(--words "$OUT/words" --hershey "$HERSHEY")
-[ -n "$EVAL_DIR" ] || "$INKJOT" synth --input "$DATA/train.jsonl.gz" "${SYN[@]}" --count "$SYNTH_TRAIN" --seed 1 --out "$OUT/synth_train.jsonl" 2>&1 | tee -a "$LOG"
+[ -n "$EVAL_DIR" ] || { [ -s "$OUT/synth_train.jsonl" ] && [ $SMOKE = 0 ]; } || "$INKJOT" synth --input "$DATA/train.jsonl.gz" "${SYN[@]}" --count "$SYNTH_TRAIN" --seed 1 --out "$OUT/synth_train.jsonl" 2>&1 | tee -a "$LOG"
 "$INKJOT" synth --input "$DATA/valid.jsonl.gz" "${SYN[@]}" --count "$SYNTH_VALID" --seed 2 --out "$OUT/synth_valid.jsonl" 2>&1 | tee -a "$LOG"
 "$INKJOT" synth --input "$DATA/valid.jsonl.gz" "${SYN[@]}" --count "$LETTERS" --seed 3 --mix marked-letter=1 --out "$OUT/valid_letters.jsonl" 2>&1 | tee -a "$LOG"
 
@@ -111,11 +115,12 @@ step "train (log: $OUT/run/train.log)"
 mkdir -p "$OUT/run" "$OUT/export"
 STOP=(); [ "$MAX_MINUTES" = 0 ] || STOP=(--max-minutes "$MAX_MINUTES")
 KEEP=(); [ "$AVERAGE" = 0 ] || KEEP=(--keep-epochs "$AVERAGE")
+WEIGHTS=(); [ -z "$SAMPLE_WEIGHTS" ] || WEIGHTS=(--sample-weights "$SAMPLE_WEIGHTS")
 python3 training/train.py --name recognizer --init-from "$OUT/widened.pt" \
   --train "$(IFS=,; echo "${TRAIN_FILES[*]}")" --valid "$OUT/valid.safetensors" \
-  --lr "$LR" --no-curriculum --select-metric word "${TRAIN_LEN[@]}" "${STOP[@]}" "${KEEP[@]}" \
+  --lr "$LR" --no-curriculum --select-metric word "${TRAIN_LEN[@]}" "${STOP[@]}" "${KEEP[@]}" "${WEIGHTS[@]}" \
   --threads "$THREADS" --run-dir "$OUT/run" --export-dir "$OUT/export" \
-  --trained "multilingual retrain from $INIT, lr $LR (training/retrain_multilingual.sh)" \
+  --trained "multilingual retrain from $INIT, lr $LR${SAMPLE_WEIGHTS:+, sample weights $SAMPLE_WEIGHTS} (training/retrain_multilingual.sh)" \
   2>&1 | tee "$OUT/run/train.log" | grep -E "epoch|export|params|alphabet:|dropped|error" | tee -a "$LOG"
 
 if [ "$AVERAGE" != 0 ]; then
@@ -125,7 +130,7 @@ if [ "$AVERAGE" != 0 ]; then
     --valid "$OUT/valid.safetensors" --kinds word --threads "$THREADS" 2>&1 | tee -a "$LOG"
   python3 training/export.py --checkpoint "$OUT/run/average.pt" --name recognizer \
     --export-dir "$OUT/export" --valid "$OUT/valid.safetensors" --threads "$THREADS" \
-    --trained "multilingual retrain from $INIT, lr $LR, mean of the last $AVERAGE epochs (training/retrain_multilingual.sh)" \
+    --trained "multilingual retrain from $INIT, lr $LR${SAMPLE_WEIGHTS:+, sample weights $SAMPLE_WEIGHTS}, mean of the last $AVERAGE epochs (training/retrain_multilingual.sh)" \
     2>&1 | tee -a "$LOG"
 fi
 EVAL_DIR=$OUT/export

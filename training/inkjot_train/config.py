@@ -38,6 +38,7 @@ class TrainConfig:
     max_tokens: int = 2048
     max_batch: int = 128
     curriculum: bool = True
+    sample_weights: str = ""
     # model
     layers: int = 5
     hidden: int = 96
@@ -116,6 +117,10 @@ class TrainConfig:
             raise ConfigError(f"select_metric: one of {', '.join(SELECT_METRICS)}, got {self.select_metric!r}")
         if 0 < self.max_minutes <= 1:
             raise ConfigError("max_minutes: 1 minute is kept for the final evaluation/export; give more than 1")
+        try:
+            parse_sample_weights(self.sample_weights)
+        except ValueError as e:
+            raise ConfigError(f"sample_weights: {e}") from None
         if self.resume and self.init_from:
             raise ConfigError("resume and init_from exclude each other")
         if not self.name or os.sep in self.name:
@@ -184,6 +189,29 @@ class TrainConfig:
             raise  # parser.error exits; this keeps type checkers and readers sure of it
 
 
+SAMPLE_GROUPS = ("char", "word", "text", "other", "synthetic")
+
+
+def parse_sample_weights(spec: str) -> dict[str, float]:
+    """`group=weight,...` -> {group: weight} (groups of SAMPLE_GROUPS; ValueError when malformed)."""
+    weights: dict[str, float] = {}
+    for part in filter(None, (p.strip() for p in spec.split(","))):
+        group, sep, value = part.partition("=")
+        group = group.strip()
+        if not sep or group not in SAMPLE_GROUPS:
+            raise ValueError(f"expected group=weight with a group of {', '.join(SAMPLE_GROUPS)}, got {part!r}")
+        if group in weights:
+            raise ValueError(f"group {group!r} given twice")
+        try:
+            w = float(value)
+        except ValueError:
+            raise ValueError(f"weight of {group!r} is not a number: {value!r}") from None
+        if not math.isfinite(w) or w < 0:
+            raise ValueError(f"weight of {group!r} must be a finite number >= 0, got {value!r}")
+        weights[group] = w
+    return weights
+
+
 def _check_float(key, value, low=None, high=None, low_open=False, high_open=False):
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         raise ConfigError(f"{key}: must be a finite number, got {value!r}")
@@ -218,6 +246,14 @@ def build_parser() -> argparse.ArgumentParser:
         dest="curriculum",
         action="store_false",
         help="disable: first epoch's batches ordered short to long",
+    )
+    g.add_argument(
+        "--sample-weights",
+        default="",
+        help="how often each group of train inks is drawn per epoch, e.g. word=2,synthetic=0.35 "
+        "(groups: char, word, text (real UNIPEN inks by category), other, synthetic (ids with "
+        "'/synth-'); default 1 each; a weight w draws an ink floor(w) times plus once more with "
+        "probability w - floor(w))",
     )
     m = ap.add_argument_group("model")
     m.add_argument("--layers", type=int, default=5)

@@ -14,6 +14,7 @@ The feature names and their count are read from the file, never assumed here.
 from __future__ import annotations
 
 import collections
+import functools
 import glob
 import os
 from collections.abc import Iterable, Sequence
@@ -37,6 +38,25 @@ def kind_of(ink_id: str) -> str:
     if cat == "8":
         return "text"
     return "other"
+
+
+def sample_group(ink_id: str) -> str:
+    """The --sample-weights group of an ink: 'synthetic' for `inkjot synth` ids (`/synth-`), else
+    its UNIPEN kind ('char', 'word', 'text' or 'other')."""
+    return "synthetic" if "/synth-" in ink_id else kind_of(ink_id)
+
+
+def weighted_positions(groups: Sequence[str], weights: dict[str, float], rng: np.random.Generator) -> np.ndarray:
+    """Positions 0..len(groups)-1 drawn for one epoch: an ink of a group with weight w (1 when the
+    group is not in `weights`) appears floor(w) times, plus once more with probability w - floor(w).
+    Sorted; all positions once when `weights` is empty."""
+    n = len(groups)
+    if not weights:
+        return np.arange(n, dtype=np.int64)
+    w = np.array([weights.get(g, 1.0) for g in groups], dtype=np.float64)
+    whole = np.floor(w)
+    counts = whole.astype(np.int64) + (rng.random(n) < (w - whole)).astype(np.int64)
+    return np.repeat(np.arange(n, dtype=np.int64), counts)
 
 
 def _split_strings(buf: np.ndarray, offs: np.ndarray) -> list[str]:
@@ -215,6 +235,12 @@ class Prepared:
 
     def __len__(self):
         return len(self.index)
+
+    @functools.cached_property
+    def groups(self) -> list[str]:
+        """The --sample-weights group of each kept ink (see sample_group)."""
+        ids = self.inks.ids
+        return [sample_group(ids[i]) for i in self.index]
 
     def report(self) -> str:
         n = len(self.inks)

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
-from .config import REPO_ROOT, TrainConfig
+from .config import REPO_ROOT, TrainConfig, parse_sample_weights
 from .data import (
     InkSet,
     Prepared,
@@ -27,6 +27,7 @@ from .data import (
     load_inkset,
     make_batches,
     prepare,
+    weighted_positions,
 )
 from .metrics import evaluate
 from .model import BiQRNN, count_parameters
@@ -319,13 +320,17 @@ def train(cfg: TrainConfig, command: str = "") -> int:
     stop_reason = None
     last_ckpt = time.time()
     evaluated_current = False
+    sample_weights = parse_sample_weights(cfg.sample_weights)
+    if sample_weights:
+        log(f"sample weights per epoch: {sample_weights} (other groups 1)")
     model.train()
     while not done_training() and stop_reason is None:
         epoch = state["epoch"]
         prep = sets.for_epoch(epoch)
         rng = np.random.default_rng([cfg.seed, epoch])
         order = "ascending" if (epoch == 0 and cfg.curriculum) else "shuffle"
-        batches = make_batches(prep.lengths, cfg.max_tokens, cfg.max_batch, rng, order=order)
+        drawn = weighted_positions(prep.groups, sample_weights, rng)
+        batches = [drawn[b] for b in make_batches(prep.lengths[drawn], cfg.max_tokens, cfg.max_batch, rng, order=order)]
         if not state["steps_per_epoch"]:
             state["steps_per_epoch"] = len(batches)
         schedule = CosineSchedule(

@@ -2,7 +2,17 @@
 
 import numpy as np
 
-from inkjot_train.data import build_alphabet, collate, load_inkset, make_batches, prepare, save_inkset
+from inkjot_train.config import parse_sample_weights
+from inkjot_train.data import (
+    build_alphabet,
+    collate,
+    load_inkset,
+    make_batches,
+    prepare,
+    sample_group,
+    save_inkset,
+    weighted_positions,
+)
 from inkjot_train.synth import make_synthetic
 
 
@@ -35,3 +45,23 @@ def test_prepare_drops_what_ctc_cannot_learn():
     outside = sum(1 for s in inks.labels if rare in s)
     assert prep.dropped.get("chars outside alphabet", 0) == outside
     assert len(prep) + sum(prep.dropped.values()) == len(inks)
+
+
+def test_sample_groups_tell_synthetic_from_real_kinds():
+    assert sample_group("7/aga/b84b4d2fbc/0") == "word"
+    assert sample_group("1a/aga/b84b4d2fbc/1") == "char"
+    assert sample_group("8/apc/68a1f99b84/0") == "text"
+    assert sample_group("1s/synth-marked-letter/1/0") == "synthetic"
+    assert sample_group("7/synth-composed-word/1/3") == "synthetic"
+
+
+def test_weighted_positions_repeat_and_thin_groups():
+    groups = ["word"] * 1000 + ["synthetic"] * 1000 + ["char"] * 1000
+    weights = parse_sample_weights("word=2, synthetic=0.25")
+    drawn = weighted_positions(groups, weights, np.random.default_rng(1))
+    counts = np.bincount(drawn, minlength=len(groups))
+    assert (counts[:1000] == 2).all()  # whole weights: exactly that many times
+    assert set(counts[1000:2000].tolist()) <= {0, 1} and 180 < counts[1000:2000].sum() < 320
+    assert (counts[2000:] == 1).all()  # groups not named keep weight 1
+    assert list(drawn) == sorted(drawn)
+    assert np.array_equal(weighted_positions(groups, {}, np.random.default_rng(1)), np.arange(len(groups)))

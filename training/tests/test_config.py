@@ -61,6 +61,10 @@ def test_unknown_key_is_an_error():
         (dict(resume=True, init_from="x.pt"), "exclude"),
         (dict(train=()), "train"),
         (dict(name="a/b"), "name"),
+        (dict(sample_weights="words=2"), "sample_weights"),
+        (dict(sample_weights="word=-1"), "sample_weights"),
+        (dict(sample_weights="word=2,word=1"), "sample_weights"),
+        (dict(sample_weights="synthetic"), "sample_weights"),
     ],
 )
 def test_validation_errors(change, message):
