@@ -34,6 +34,7 @@ use std::path::Path;
 
 use rustfst::prelude::*;
 
+use super::lm_build::typographic_fold;
 use super::lm_compact;
 use crate::error::{Error, Result};
 
@@ -477,8 +478,9 @@ impl CharLm {
     }
 
     /// The LM symbol of `c`: its own when the model has one, else that of its lowercase form
-    /// (models built from word lists alone are lowercase; see [`lm_build`](super::lm_build)), else
-    /// the unknown symbol.
+    /// (models built from word lists alone are lowercase; see [`lm_build`](super::lm_build)), else,
+    /// for a typographic apostrophe, quote or hyphen that the builder folds into one ASCII
+    /// character ([`typographic_fold`]), that character's, else the unknown symbol.
     /// `None` only when the model has none of these.
     pub fn symbol(&self, c: char) -> Option<LmSymbol> {
         let find = |c: char| self.labels.binary_search(&(c as u32)).ok();
@@ -488,6 +490,14 @@ impl CharLm {
                 let mut lower = c.to_lowercase();
                 match (lower.next(), lower.next()) {
                     (Some(l), None) if l != c => find(l),
+                    _ => None,
+                }
+            })
+            .or_else(|| {
+                // The builder counted `’` as `'`, `“` as `"` (`typographic_fold`): score them so.
+                let mut folded = typographic_fold(c).unwrap_or_default().chars();
+                match (folded.next(), folded.next()) {
+                    (Some(ascii), None) => find(ascii),
                     _ => None,
                 }
             })
@@ -787,6 +797,33 @@ mod tests {
                 .sum();
             assert!((total - 1.0).abs() < 1e-4, "state {s}: mass {total}");
         }
+    }
+
+    #[test]
+    fn typographic_characters_are_scored_as_the_builder_counted_them() {
+        let mut counter = NgramCounter::new(&LmBuildConfig::default()).unwrap();
+        counter.add_text("don't say \"no\" - it's fine", 5.0);
+        let lm = CharLm::from_fst(&counter.build(&LmBuildConfig::default()).unwrap().fst).unwrap();
+        let unknown = lm.symbol('\u{FFFD}');
+        for (typographic, ascii) in [
+            ('\u{2019}', '\''),
+            ('\u{2018}', '\''),
+            ('\u{201C}', '"'),
+            ('\u{2010}', '-'),
+        ] {
+            assert_eq!(lm.symbol(typographic), lm.symbol(ascii), "{typographic}");
+            assert_ne!(lm.symbol(typographic), unknown, "{typographic}");
+        }
+        // `…` folds into three characters: no single symbol stands for it.
+        assert_eq!(lm.symbol('\u{2026}'), unknown);
+        // A scored apostrophe costs what the ASCII one does after the same context.
+        let state = "don"
+            .chars()
+            .fold(lm.start(), |s, c| lm.advance(s, lm.symbol(c).unwrap()).1);
+        let ascii = lm.advance(state, lm.symbol('\'').unwrap()).0;
+        let curly = lm.advance(state, lm.symbol('\u{2019}').unwrap()).0;
+        assert_eq!(ascii, curly);
+        assert!(ascii > lm.advance(state, unknown.unwrap()).0);
     }
 
     #[test]

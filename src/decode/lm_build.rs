@@ -502,14 +502,13 @@ pub fn normalize_text(text: &str) -> String {
             space = !out.is_empty();
             continue;
         }
-        let folded = match c {
-            '\u{2018}' | '\u{2019}' | '\u{201B}' | '\u{02BC}' => "'",
-            '\u{201C}' | '\u{201D}' | '\u{201F}' => "\"",
-            '\u{2010}' | '\u{2011}' | '\u{2012}' => "-",
-            '\u{2026}' => "...",
-            '\u{00AD}' | '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' => continue,
-            _ => "",
-        };
+        if matches!(
+            c,
+            '\u{00AD}' | '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}'
+        ) {
+            continue;
+        }
+        let folded = typographic_fold(c).unwrap_or("");
         if space {
             out.push(WORD_BOUNDARY);
             space = false;
@@ -521,6 +520,27 @@ pub fn normalize_text(text: &str) -> String {
         }
     }
     out
+}
+
+/// The ASCII text a typographic character that a hand writes like ASCII is counted as
+/// ([`normalize_text`]): apostrophes `’ ‘ ‛ ʼ` → `'`, quotes `“ ” ‟` → `"`, hyphens `‐ ‑ ‒` → `-`,
+/// `…` → `...`; `None` for every other character. The decoder scores these characters as the LM
+/// counted them.
+///
+/// # Example
+/// ```
+/// use inkjot::decode::lm_build::typographic_fold;
+/// assert_eq!(typographic_fold('\u{2019}'), Some("'"));
+/// assert_eq!(typographic_fold('\u{201E}'), None); // „ is kept as it is
+/// ```
+pub fn typographic_fold(c: char) -> Option<&'static str> {
+    match c {
+        '\u{2018}' | '\u{2019}' | '\u{201B}' | '\u{02BC}' => Some("'"),
+        '\u{201C}' | '\u{201D}' | '\u{201F}' => Some("\""),
+        '\u{2010}' | '\u{2011}' | '\u{2012}' => Some("-"),
+        '\u{2026}' => Some("..."),
+        _ => None,
+    }
 }
 
 /// How the case forms of a (lowercase) word-list word are chosen.
