@@ -8,7 +8,8 @@ minimising
     mean over kinds of CER(LM) / CER(greedy)
     + 10 * (how far any kind is worse than greedy) + 10 * (final marks lost against greedy)
 
-so that no kind gets worse than greedy decoding and no final . , ! ? is lost. With --write the
+so that no kind gets worse than greedy decoding and no final . , ! ? is lost. The beam width is
+searched up to --max-beam-width (a wider beam costs decoding time, which is not in the objective). With --write the
 best setting is stored in models/<lang>/decoder.json and the pack is resealed.
 
     python3 scripts/tune_decoder.py --lang en --data ../shared/data/unipen/valid.jsonl.gz --write
@@ -36,6 +37,7 @@ SEARCH = {
     "capital_penalty": [0.0, 0.25, 0.5, 1.0, 1.5],
     "lone_symbol_log_prob": [-6.0, -4.0, -3.0, -2.0],
     "confident_prob": [0.9, 0.99, 0.999, 1.0],
+    "beam_width": [8, 12, 16, 24, 32, 48],
 }
 START = {
     "lm_weight": 0.8,
@@ -45,6 +47,7 @@ START = {
     "capital_penalty": 0.0,
     "lone_symbol_log_prob": -2.0,
     "confident_prob": 1.0,
+    "beam_width": 12,
 }
 
 
@@ -100,6 +103,12 @@ def main():
     p.add_argument("--inkjot", default=ROOT / "target/release/inkjot")
     p.add_argument("--cache", default=pathlib.Path(tempfile.gettempdir()) / "inkjot-tune")
     p.add_argument("--rounds", type=int, default=2)
+    p.add_argument(
+        "--max-beam-width",
+        type=int,
+        default=24,
+        help="widest beam tried: decoding time grows with it (measure with `cargo bench --bench pipeline -- decode`)",
+    )
     p.add_argument("--write", action="store_true", help="store the best setting in decoder.json")
     args = p.parse_args()
     pathlib.Path(args.cache).mkdir(parents=True, exist_ok=True)
@@ -123,6 +132,8 @@ def main():
             improved = False
             for field, values in SEARCH.items():
                 for v in values:
+                    if field == "beam_width" and v > args.max_beam_width:
+                        continue
                     trial = dict(best, **{field: v})
                     s, results = score(trial)
                     if s < best_score - 1e-6:
