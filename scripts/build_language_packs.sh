@@ -11,7 +11,7 @@
 # Usage: scripts/build_language_packs.sh [LANG...]    (default: the 20 languages of LANGS below)
 #        LM_FORMAT=compact scripts/build_language_packs.sh    (lm.bin; MAX_NGRAMS=N to override)
 # Needs python3 with `wordfreq` (pip install wordfreq), cargo (or INKJOT_BIN=path/to/inkjot),
-# and the running text that
+# and the running text that (German always needs it, for its ß spellings)
 # scripts/fetch_corpora.sh writes to $CORPORA (default target/corpora; run it once by hand).
 # Before each build it reports the per-character perplexity of the current and the new LM on
 # the same 5% of the text lines (held out of a separate evaluation build, never of the pack).
@@ -58,7 +58,16 @@ for lang in "${LANGS[@]}"; do
     exit 1
   fi
   mkdir -p "$dir"
-  python3 scripts/export_wordfreq.py "$lang" "$WORDS" "$tmp/$lang.tsv" --alphabet "$tmp/alphabet.json"
+  # German: wordfreq folds ß into ss; the running text's spellings give it back (groß, heißt).
+  spell=()
+  if [ "$lang" = de ]; then
+    if [ ! -s "$text" ]; then
+      echo "German needs the running text at $text for its ß spellings: run scripts/fetch_corpora.sh first" >&2
+      exit 1
+    fi
+    spell=(--sharp-s "$text")
+  fi
+  python3 scripts/export_wordfreq.py "$lang" "$WORDS" "$tmp/$lang.tsv" --alphabet "$tmp/alphabet.json" "${spell[@]}"
   if [ "$TEXT" = 1 ]; then
     build=("$BIN" lm build --words "$tmp/$lang.tsv" --text "$text" --text-weight "$TEXT_WEIGHT"
       --word-case text --case-prior "$CASE_PRIOR" --order "$ORDER" --max-ngrams "$MAX_NGRAMS")
@@ -76,11 +85,15 @@ for lang in "${LANGS[@]}"; do
   fi
   "${build[@]}" --format "$LM_FORMAT" --out "$dir/$LM_FILE" > "$dir/lm-build.json"
   rm -f "$dir/$OTHER"   # a pack holds one LM file
-  if [ "$TEXT" = 1 ]; then
+  if [ "$TEXT" = 1 ] || [ ${#spell[@]} -gt 0 ]; then
   {
     cat "$tmp/$lang.tsv.LICENSE"
     echo
-    echo "Running text ($(wc -l < "$text") sentences) from these Debian packages:"
+    if [ "$TEXT" = 1 ]; then
+      echo "Running text ($(wc -l < "$text") sentences) from these Debian packages:"
+    else
+      echo "The ß spellings come from running text ($(wc -l < "$text") sentences) of these Debian packages:"
+    fi
     tail -n +2 "$CORPORA/SOURCES.tsv" | while IFS=$'\t' read -r package version licence; do
       echo "- $package $version: $licence"
     done
