@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import subprocess
 import warnings
@@ -16,6 +17,21 @@ warnings.filterwarnings("ignore", category=FutureWarning)
 
 INKJOT_BIN = os.environ.get("INKJOT_BIN", os.path.join(REPO_ROOT, "target", "release", "inkjot"))
 SAMPLE_JSONL = os.path.join(REPO_ROOT, "tests", "fixtures", "unipen_valid_sample.jsonl")
+
+
+@pytest.fixture(scope="session")
+def load_script():
+    """A function that imports a script of the repository by its path (e.g. "scripts/x.py") as a
+    module, for testing its functions without running it."""
+
+    def load(relative_path: str):
+        name = os.path.splitext(os.path.basename(relative_path))[0]
+        spec = importlib.util.spec_from_file_location(f"inkjot_script_{name}", os.path.join(REPO_ROOT, relative_path))
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+
+    return load
 
 
 @pytest.fixture(scope="session")

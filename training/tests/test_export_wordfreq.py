@@ -1,21 +1,14 @@
 """scripts/export_wordfreq.py: giving German words back the ß that wordfreq's case folding took
 (skipped without the wordfreq package, which the script imports)."""
 
-import importlib.util
-import os
-
 import pytest
 
 pytest.importorskip("wordfreq")
-SCRIPT = os.path.join(os.path.dirname(__file__), "..", "..", "scripts", "export_wordfreq.py")
 
 
 @pytest.fixture(scope="module")
-def ew():
-    spec = importlib.util.spec_from_file_location("export_wordfreq", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def ew(load_script):
+    return load_script("scripts/export_wordfreq.py")
 
 
 def test_sharp_s_follows_the_text(ew):

@@ -1,24 +1,16 @@
 """scripts/speed_compare.py: its greedy decoding, percentiles, and the ONNX export it times (checked
 with onnx's reference evaluator, so no onnxruntime is needed; skipped without the onnx package)."""
 
-import importlib.util
-import os
-
 import numpy as np
 import pytest
 import torch
 
 from inkjot_train.model import BiQRNN
 
-SCRIPT = os.path.join(os.path.dirname(__file__), "..", "..", "scripts", "speed_compare.py")
-
 
 @pytest.fixture(scope="module")
-def sc():
-    spec = importlib.util.spec_from_file_location("speed_compare", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def sc(load_script):
+    return load_script("scripts/speed_compare.py")
 
 
 def test_greedy_collapses_repeats_and_drops_blanks(sc):
