@@ -36,6 +36,8 @@ SEARCH = {
     "case_penalty": [0.0, 1.0, 2.0, 3.0, 5.0],
     "capital_penalty": [0.0, 0.25, 0.5, 1.0, 1.5],
     "lone_symbol_log_prob": [-6.0, -4.0, -3.0, -2.0],
+    "space_after_unknown_log_prob": [-6.0, -5.0, -4.0, -3.0, -2.0],
+    "space_before_unknown_log_prob": [-4.0, -3.0, -2.0, -1.0, 0.0],
     "confident_prob": [0.9, 0.99, 0.999, 1.0],
     "beam_width": [8, 12, 16, 24, 32, 48],
 }
@@ -46,6 +48,8 @@ START = {
     "case_penalty": 2.0,
     "capital_penalty": 0.0,
     "lone_symbol_log_prob": -2.0,
+    "space_after_unknown_log_prob": -4.0,
+    "space_before_unknown_log_prob": 0.0,
     "confident_prob": 1.0,
     "beam_width": 12,
 }

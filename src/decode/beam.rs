@@ -15,7 +15,9 @@
 //! survive (without an LM, or with `lm_weight` 0, the score is `ln P_ctc` alone, no bonus
 //! either). Refinements, each a [`BeamConfig`] field: each symbol's LM, bonus and case terms are
 //! scaled by the confidence of the frame it was read in (`confident_prob`); characters the LM
-//! does not know end its word (`unknown_log_prob`); a single symbol without pre-context is not
+//! does not know end its word (`unknown_log_prob`), and a space next to one is priced on its own
+//! (`space_after_unknown_log_prob`, `space_before_unknown_log_prob`: "9% high", not "9%high"
+//! or "canal ."); a single symbol without pre-context is not
 //! scored as a word (`lone_symbol_log_prob`); with a lowercase LM, mixed case and a capital first
 //! letter cost `case_penalty` and `capital_penalty`; user words ([`UserWords`]) earn credit; the
 //! best-path (greedy) text is never pruned; and `max_ctc_loss` keeps the LM from picking a text
@@ -106,6 +108,15 @@ pub struct BeamConfig {
     /// LM's own (which scores it as a one-letter word, then its end): an isolated character or
     /// symbol is not a word. `None`: the LM's own. At most 0.
     pub lone_symbol_log_prob: Option<f32>,
+    /// `ln P` of a space written right after a character the LM does not know (with
+    /// `unknown_log_prob`): that character already ended the LM's word, so the space ("9% high",
+    /// "Hi, you", "2 8 4") costs this, not the LM's price of a space at a word start (a text
+    /// the LM never saw). `None`: the LM's own. At most 0.
+    pub space_after_unknown_log_prob: Option<f32>,
+    /// Added to `ln P` of a character the LM does not know when a space comes right before it
+    /// ("canal ." against "canal."): the LM's word end is paid either way, so without it the
+    /// space would only earn the insertion bonus. `None`: nothing added. At most 0.
+    pub space_before_unknown_log_prob: Option<f32>,
 }
 
 impl Default for BeamConfig {
@@ -126,6 +137,8 @@ impl Default for BeamConfig {
             user_prefix_bonus: 1.0,
             user_word_bonus: 3.0,
             lone_symbol_log_prob: None,
+            space_after_unknown_log_prob: None,
+            space_before_unknown_log_prob: None,
         }
     }
 }
@@ -167,6 +180,14 @@ impl BeamConfig {
         for (name, v) in [
             ("unknown_log_prob", self.unknown_log_prob),
             ("lone_symbol_log_prob", self.lone_symbol_log_prob),
+            (
+                "space_after_unknown_log_prob",
+                self.space_after_unknown_log_prob,
+            ),
+            (
+                "space_before_unknown_log_prob",
+                self.space_before_unknown_log_prob,
+            ),
         ] {
             if let Some(v) = v {
                 if !(v.is_finite() && v <= 0.0) {
@@ -463,6 +484,12 @@ struct Node {
     gate: f32,
     /// The LM is inside a word (its end is still to be scored).
     in_word: bool,
+    /// The last symbol was one the LM does not know: its word end is paid and the LM state is at
+    /// a word start, so a space written next is priced by
+    /// [`BeamConfig::space_after_unknown_log_prob`].
+    after_unknown: bool,
+    /// The last symbol was a space.
+    after_space: bool,
     case: Case,
     /// User-word trie state of the current word ([`OUTSIDE`] when it left the list).
     user: u32,
@@ -543,6 +570,8 @@ impl Trie<'_> {
             fusion: self.config.lm_weight * lm,
             gate: 1.0,
             in_word: !context_word.is_empty(),
+            after_unknown: false,
+            after_space: false,
             case,
             user,
             credit: 0.0,
@@ -602,13 +631,29 @@ impl Trie<'_> {
                             n.lm_state = next;
                         }
                         lm_delta += unknown;
+                        if n.after_space {
+                            lm_delta += self.config.space_before_unknown_log_prob.unwrap_or(0.0);
+                        }
                         n.in_word = false;
+                        n.after_unknown = true;
+                    }
+                    _ if n.after_unknown && sc.c.is_whitespace() => {
+                        if let Some(space) = self.config.space_after_unknown_log_prob {
+                            lm_delta += space;
+                        } else {
+                            let (lp, next) = model.advance(n.lm_state, symbol);
+                            lm_delta += lp;
+                            n.lm_state = next;
+                        }
+                        n.in_word = false;
+                        n.after_unknown = false;
                     }
                     _ => {
                         let (lp, next) = model.advance(n.lm_state, symbol);
                         lm_delta += lp;
                         n.lm_state = next;
                         n.in_word = !sc.c.is_whitespace();
+                        n.after_unknown = false;
                     }
                 }
             }
@@ -642,6 +687,7 @@ impl Trie<'_> {
                     None => user_delta += self.end_user_word(&mut n),
                 }
             }
+            n.after_space = sc.c.is_whitespace();
         }
         n.lm += lm_delta;
         n.fusion += gate * (self.config.lm_weight * lm_delta + self.bonus - penalty) + user_delta;
@@ -1329,6 +1375,76 @@ mod tests {
             "{} vs {expected}",
             h[0].lm
         );
+    }
+
+    #[test]
+    fn a_space_after_an_unknown_symbol_costs_its_own_price() {
+        // "new, new": the comma ends the LM's first word; the space after it is not a second
+        // word end (a text the LM never saw) but costs `space_after_unknown_log_prob`.
+        let a = alphabet(&["n", "e", "w", ",", " "]);
+        let lm = lm(5);
+        let m = spell(&a, "new, new", 0.9, &[]);
+        let lm_of = |space| {
+            let config = BeamConfig {
+                unknown_log_prob: Some(-1.0),
+                space_after_unknown_log_prob: space,
+                ..BeamConfig::default()
+            };
+            let decoder = BeamDecoder::new(&a, Some(lm.clone()), config).unwrap();
+            let h = decoder.hypotheses(&m, "").unwrap();
+            let h = h
+                .iter()
+                .find(|h| h.text == "new, new")
+                .expect("in the beam");
+            h.lm
+        };
+        let start = lm.start();
+        let priced = lm.log_prob(start, "new new ").0 - 1.0 - 1.5;
+        assert!((lm_of(Some(-1.5)) - priced).abs() < 1e-4);
+        // Without a price the LM scores the space at a word start, as a second space.
+        let doubled = lm.log_prob(start, "new  new ").0 - 1.0;
+        assert!((lm_of(None) - doubled).abs() < 1e-4);
+        assert!(doubled < priced, "{doubled} vs {priced}");
+        // The fields are validated like the other log-probabilities.
+        for bad in [
+            BeamConfig {
+                space_after_unknown_log_prob: Some(0.5),
+                ..BeamConfig::default()
+            },
+            BeamConfig {
+                space_before_unknown_log_prob: Some(f32::NAN),
+                ..BeamConfig::default()
+            },
+        ] {
+            assert!(bad.validate().is_err());
+        }
+    }
+
+    #[test]
+    fn a_space_before_an_unknown_symbol_is_not_free() {
+        // "new ." against "new.": the LM pays the word end either way, so the written space
+        // would only earn the insertion bonus; `space_before_unknown_log_prob` prices it.
+        let a = alphabet(&["n", "e", "w", ".", " "]);
+        let lm = lm(5);
+        let m = spell(&a, "new.", 0.9, &[]);
+        let spaced = spell(&a, "new .", 0.9, &[]);
+        let config = |before| BeamConfig {
+            unknown_log_prob: Some(-1.0),
+            space_before_unknown_log_prob: before,
+            ..BeamConfig::default()
+        };
+        let lm_of = |before, m: &LogProbs, text: &str| {
+            let decoder = BeamDecoder::new(&a, Some(lm.clone()), config(before)).unwrap();
+            let h = decoder.hypotheses(m, "").unwrap();
+            h.iter().find(|h| h.text == text).expect("in the beam").lm
+        };
+        let plain = lm_of(None, &m, "new.");
+        assert!((plain - (lm.word_log_prob("new") - 1.0)).abs() < 1e-4);
+        // Without a price the space changes nothing at the LM.
+        assert!((lm_of(None, &spaced, "new .") - plain).abs() < 1e-4);
+        assert!((lm_of(Some(-2.0), &spaced, "new .") - (plain - 2.0)).abs() < 1e-4);
+        // A mark without a space before it pays nothing more.
+        assert!((lm_of(Some(-2.0), &m, "new.") - plain).abs() < 1e-4);
     }
 
     #[test]
