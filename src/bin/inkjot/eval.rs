@@ -1,6 +1,7 @@
 //! `inkjot eval`: accuracy (CER, WER, exact matches, top-n, final punctuation, case-only errors)
 //! and speed on labelled inks, with an optional cache of the network's output so that decoder
-//! settings can be compared quickly (scripts/tune_decoder.py), and the pre-context protocol.
+//! settings can be compared quickly (scripts/tune_decoder.py), and two pre-context protocols
+//! (`--pre-context-words`: across the lines of one file; `--split-words`: inside a line).
 
 use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
@@ -9,6 +10,7 @@ use std::time::Instant;
 use anyhow::{Context, bail};
 use clap::Args;
 use inkjot::decode::LogProbs;
+use inkjot::decode::align::{SymbolIndex, forced_align};
 use inkjot::metrics::ErrorCounts;
 
 use crate::RecognizerArgs;
@@ -40,9 +42,17 @@ pub struct EvalArgs {
     /// space) as pre-context; N = 0 scores the same lines without pre-context.
     #[arg(long)]
     pre_context_words: Option<usize>,
+    /// Pre-context protocol inside a line: of each line with more than N words, the frames of
+    /// its first N words (by the CTC forced alignment of its label) are dropped and the rest is
+    /// read with those words (and a space) as pre-context, scored against the rest of the label.
+    #[arg(long, conflicts_with = "pre_context_words")]
+    split_words: Option<usize>,
+    /// With `--split-words`: read the rest of each line without pre-context.
+    #[arg(long, requires = "split_words")]
+    split_blind: bool,
     /// Score what `recognize` returns, ink by ink (no cache): split into lines unless
     /// `--single-line`, line breaks in candidates counted as spaces (labels have none).
-    #[arg(long, conflicts_with_all = ["logprobs_cache", "pre_context_words"])]
+    #[arg(long, conflicts_with_all = ["logprobs_cache", "pre_context_words", "split_words"])]
     lines: bool,
     #[command(flatten)]
     recognizer: RecognizerArgs,
@@ -86,6 +96,45 @@ fn last_words(label: &str, n: usize) -> String {
     } else {
         format!("{} ", tail.join(" "))
     }
+}
+
+/// A text line cut after its first words ([`split_after_words`]).
+struct Split {
+    /// The first words, each followed by a space.
+    context: String,
+    /// The label from the next word on.
+    rest: String,
+    /// The frames from the first one the label's alignment gives the next word on.
+    logprobs: LogProbs,
+}
+
+/// `label` and its network output cut where the label's word `n + 1` begins (by the CTC forced
+/// alignment of the label): `None` when the label has `n` words or fewer, or cannot be aligned.
+fn split_after_words(
+    label: &str,
+    logprobs: &LogProbs,
+    symbols: &SymbolIndex,
+    n: usize,
+) -> Option<Split> {
+    let chars: Vec<char> = label.chars().collect();
+    let word_start = (0..chars.len())
+        .filter(|&i| !chars[i].is_whitespace() && (i == 0 || chars[i - 1].is_whitespace()))
+        .nth(n)?;
+    let head: String = chars[..word_start].iter().collect();
+    let words: Vec<&str> = head.split_whitespace().collect();
+    let context = words.iter().map(|w| format!("{w} ")).collect();
+    let alignment = forced_align(logprobs, &symbols.labels(label))?;
+    let cut = alignment
+        .frames
+        .iter()
+        .position(|f| f.is_some_and(|c| c >= word_start))?;
+    let width = logprobs.symbols();
+    let rest_frames = logprobs.as_slice().get(cut * width..)?.to_vec();
+    Some(Split {
+        context,
+        rest: chars[word_start..].iter().collect(),
+        logprobs: LogProbs::new(rest_frames, width)?,
+    })
 }
 
 /// One scored ink: its label, the candidates' texts (best first), seconds and curves spent.
@@ -187,8 +236,27 @@ fn decoded(
 ) -> anyhow::Result<Vec<Scored>> {
     let mut scored = Vec::with_capacity(samples.len());
     let mut previous: Option<(String, String)> = None;
+    let symbols = SymbolIndex::new(recognizer.model().alphabet());
     for sample in samples {
         let mut options = options.clone();
+        if let Some(n) = args.split_words {
+            let Some(split) = split_after_words(&sample.label, &sample.logprobs, &symbols, n)
+            else {
+                continue;
+            };
+            if !args.split_blind {
+                options.pre_context = split.context;
+            }
+            let begin = Instant::now();
+            let candidates = recognizer.decode(&split.logprobs, &options)?;
+            scored.push(Scored {
+                label: split.rest,
+                texts: candidates.into_iter().map(|c| c.text).collect(),
+                seconds: begin.elapsed().as_secs_f64(),
+                curves: split.logprobs.frames(),
+            });
+            continue;
+        }
         if let Some(n) = args.pre_context_words {
             let follows = previous
                 .as_ref()
@@ -380,6 +448,27 @@ fn read_cache(path: &Path, key: &str) -> anyhow::Result<Option<Vec<Sample>>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_line_splits_where_the_alignment_starts_its_next_word() {
+        let alphabet: Vec<String> = ["<b>", "a", "b", " "].map(String::from).to_vec();
+        let symbols = SymbolIndex::new(&alphabet);
+        // Frames over {blank, a, b, space} that spell "a b": a, blank, space, b, b.
+        let frame = |best: usize| {
+            let mut row = vec![0.02f32.ln(); 4];
+            row[best] = 0.94f32.ln();
+            row
+        };
+        let data = [1, 0, 3, 2, 2].into_iter().flat_map(frame).collect();
+        let logprobs = LogProbs::new(data, 4).unwrap();
+        let split = split_after_words("a b", &logprobs, &symbols, 1).unwrap();
+        assert_eq!((split.context.as_str(), split.rest.as_str()), ("a ", "b"));
+        assert_eq!(split.logprobs.frames(), 2);
+        assert_eq!(split.logprobs.row(0), logprobs.row(3));
+        assert!(split_after_words("a b", &logprobs, &symbols, 2).is_none());
+        let whole = split_after_words("a b", &logprobs, &symbols, 0).unwrap();
+        assert_eq!((whole.context.as_str(), whole.logprobs.frames()), ("", 5));
+    }
 
     #[test]
     fn pre_context_takes_the_last_words_of_the_same_file() {
