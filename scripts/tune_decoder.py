@@ -40,6 +40,7 @@ SEARCH = {
     "space_before_unknown_log_prob": [-4.0, -3.0, -2.0, -1.0, 0.0],
     "confident_prob": [0.9, 0.99, 0.999, 1.0],
     "beam_width": [8, 12, 16, 24, 32, 48],
+    "word_pair_weight": [0.0, 0.5, 1.0, 1.5, 2.0],
 }
 START = {
     "lm_weight": 0.8,
@@ -52,6 +53,7 @@ START = {
     "space_before_unknown_log_prob": 0.0,
     "confident_prob": 1.0,
     "beam_width": 12,
+    "word_pair_weight": 1.0,
 }
 
 
@@ -113,6 +115,11 @@ def main():
         default=24,
         help="widest beam tried: decoding time grows with it (measure with `cargo bench --bench pipeline -- decode`)",
     )
+    p.add_argument(
+        "--from-pack",
+        action="store_true",
+        help="start from the pack's decoder.json (its values of the searched fields) instead of START",
+    )
     p.add_argument("--write", action="store_true", help="store the best setting in decoder.json")
     args = p.parse_args()
     pathlib.Path(args.cache).mkdir(parents=True, exist_ok=True)
@@ -130,6 +137,9 @@ def main():
             return seen[key]
 
         best = dict(START)
+        if args.from_pack:
+            current = json.loads((ROOT / "models" / args.lang / "decoder.json").read_text())
+            best.update({k: current[k] for k in SEARCH if k in current})
         best_score, best_results = score(best)
         print(f"start {json.dumps(best)}: {best_score:.4f}: {summary(best_results, greedy)}", flush=True)
         for _ in range(args.rounds):

@@ -54,6 +54,7 @@ use std::sync::Arc;
 use super::case::Case;
 use super::lm::{CharLm, LmState, LmSymbol, WORD_BOUNDARY};
 use super::user_words::{OUTSIDE, UserWords};
+use super::word_pairs::{WordPairs, WordTracker};
 use super::{Candidate, LogProbs};
 use crate::error::{Error, Result};
 
@@ -117,6 +118,10 @@ pub struct BeamConfig {
     /// ("canal ." against "canal."): the LM's word end is paid either way, so without it the
     /// space would only earn the insertion bonus. `None`: nothing added. At most 0.
     pub space_before_unknown_log_prob: Option<f32>,
+    /// Weight of the LM's word-pair table ([`WordPairs`]): each word that ends after another
+    /// (in the text or the pre-context) adds this × the pair's PMI, scaled by the confidence
+    /// gate like the LM (0: not used; finite, at least 0).
+    pub word_pair_weight: f32,
 }
 
 impl Default for BeamConfig {
@@ -139,6 +144,7 @@ impl Default for BeamConfig {
             lone_symbol_log_prob: None,
             space_after_unknown_log_prob: None,
             space_before_unknown_log_prob: None,
+            word_pair_weight: 0.0,
         }
     }
 }
@@ -200,6 +206,7 @@ impl BeamConfig {
             ("capital_penalty", self.capital_penalty),
             ("user_prefix_bonus", self.user_prefix_bonus),
             ("user_word_bonus", self.user_word_bonus),
+            ("word_pair_weight", self.word_pair_weight),
         ] {
             if !(v.is_finite() && v >= 0.0) {
                 return bad(name, format!("must be finite and >= 0, not {v}"));
@@ -495,6 +502,8 @@ struct Node {
     user: u32,
     /// User-word prefix credit of the current word, taken back if it leaves the list.
     credit: f32,
+    /// The previous and the current word, for the word-pair table (context included).
+    words: WordTracker,
     /// What `fusion` holds beyond the LM's own terms because the node is a lone symbol (see
     /// [`BeamConfig::lone_symbol_log_prob`]); its children take it back. `None`: not one.
     lone: Option<f32>,
@@ -540,6 +549,8 @@ struct Trie<'a> {
     lm: Option<&'a CharLm>,
     config: &'a BeamConfig,
     user_words: Option<&'a UserWords>,
+    /// The LM's word pairs when [`BeamConfig::word_pair_weight`] uses them.
+    pairs: Option<&'a WordPairs>,
     /// The insertion bonus in force (0 without an LM).
     bonus: f32,
     /// Case and capital penalties in force (0 unless a lowercase LM is used).
@@ -553,7 +564,7 @@ struct Trie<'a> {
 }
 
 impl Trie<'_> {
-    fn root(&mut self, lm_state: LmState, lm: f32, context_word: &str) -> u32 {
+    fn root(&mut self, lm_state: LmState, lm: f32, context_word: &str, words: WordTracker) -> u32 {
         let (case, _) = Case::Start.read(context_word);
         let user = match self.user_words {
             Some(words) => context_word
@@ -575,6 +586,7 @@ impl Trie<'_> {
             case,
             user,
             credit: 0.0,
+            words,
             lone: None,
             len: 0,
             stamp: 0,
@@ -621,7 +633,13 @@ impl Trie<'_> {
             ..p
         };
         let (mut lm_delta, mut penalty, mut user_delta) = (0.0f32, 0.0f32, 0.0f32);
+        let mut pair_delta = 0.0f32;
         for &sc in self.alphabet.chars(symbol) {
+            if let Some(pairs) = self.pairs {
+                if let Some((previous, word)) = n.words.push(sc.c) {
+                    pair_delta += pairs.score(previous, word);
+                }
+            }
             if let (Some(model), Some(symbol)) = (self.lm, sc.lm) {
                 match (sc.unknown, self.config.unknown_log_prob) {
                     (true, Some(unknown)) => {
@@ -690,7 +708,12 @@ impl Trie<'_> {
             n.after_space = sc.c.is_whitespace();
         }
         n.lm += lm_delta;
-        n.fusion += gate * (self.config.lm_weight * lm_delta + self.bonus - penalty) + user_delta;
+        n.fusion += gate
+            * (self.config.lm_weight * lm_delta
+                + self.bonus
+                + self.config.word_pair_weight * pair_delta
+                - penalty)
+            + user_delta;
         if let (true, Some(lone)) = (parent == self.lone_root, self.config.lone_symbol_log_prob) {
             let extra = gate * (self.config.lm_weight * (lone - lm_delta) + penalty);
             n.fusion += extra;
@@ -784,6 +807,9 @@ fn search(
         lm,
         config,
         user_words,
+        pairs: lm
+            .and_then(CharLm::word_pairs)
+            .filter(|p| config.word_pair_weight > 0.0 && !p.is_empty()),
         bonus,
         case_penalty: if lm.is_some() && alphabet.lowercase_lm {
             config.case_penalty
@@ -802,6 +828,10 @@ fn search(
     let mut beam = Vec::with_capacity(config.beam_width * 2);
     let mut spaced_root = NO_NODE;
     let context_word = trailing_word(context);
+    let words = match trie.pairs {
+        Some(_) => WordTracker::after(context),
+        None => WordTracker::default(),
+    };
     let start = |node| Entry {
         node,
         pb: 0.0,
@@ -810,19 +840,21 @@ fn search(
     match lm {
         Some(model) => {
             let state = model.state_after(context);
-            let root = trie.root(state, 0.0, context_word);
+            let root = trie.root(state, 0.0, context_word, words);
             beam.push(start(root));
             if context.trim().is_empty() {
                 trie.lone_root = root;
             }
             if let (false, Some(space)) = (context_word.is_empty(), alphabet.space) {
                 let (lp, next) = model.advance(state, space);
-                spaced_root = trie.root(next, lp, "");
+                let mut spaced = words;
+                spaced.finish();
+                spaced_root = trie.root(next, lp, "", spaced);
                 beam.push(start(spaced_root));
             }
         }
         None => {
-            let root = trie.root(LmState(0), 0.0, context_word);
+            let root = trie.root(LmState(0), 0.0, context_word, words);
             beam.push(start(root));
         }
     }
@@ -836,6 +868,10 @@ fn search(
     } else {
         0.0
     };
+    // The most one symbol's word pairs can add (at most one pair per character), before the gate.
+    let pair_gain = trie
+        .pairs
+        .map_or(0.0, |p| max_chars * config.word_pair_weight * p.max_score());
 
     let score = |n: &Node, p: f32| p + n.fusion;
     let mut candidates: Vec<(u32, f32)> = Vec::new();
@@ -887,7 +923,7 @@ fn search(
                 trie.add(e.node, total + blank, f32::NEG_INFINITY);
             }
             let node = trie.nodes[e.node as usize];
-            let bound = node.fusion + g * bonus + user_gain;
+            let bound = node.fusion + g * (bonus + pair_gain) + user_gain;
             for &(s, lp) in &candidates {
                 let mass = if s == node.symbol {
                     trie.add(e.node, f32::NEG_INFINITY, e.pnb + lp);
@@ -967,6 +1003,9 @@ fn search(
             fusion += n.gate * config.lm_weight * lp;
         }
         fusion += trie.end_user_word(&mut n);
+        if let (Some(pairs), Some((previous, word))) = (trie.pairs, n.words.finish()) {
+            fusion += n.gate * config.word_pair_weight * pairs.score(previous, word);
+        }
         let mut root = e.node;
         while trie.nodes[root as usize].parent != NO_NODE {
             root = trie.nodes[root as usize].parent;
@@ -1284,6 +1323,56 @@ mod tests {
                 };
             assert!((h.lm - lp).abs() < 1e-4, "{h:?}: lm {} vs {lp}", h.lm);
         }
+    }
+
+    #[test]
+    fn word_pairs_let_the_previous_word_choose() {
+        let config = LmBuildConfig {
+            order: 4,
+            ..LmBuildConfig::default()
+        };
+        let mut counter = NgramCounter::new(&config).unwrap();
+        for w in ["new", "york", "yolk", "egg", "an"] {
+            counter.add_word(w, 100.0);
+        }
+        let plain = CharLm::from_fst(&counter.build(&config).unwrap().fst).unwrap();
+        let text = [
+            "new york is big",
+            "in new york",
+            "the new york times",
+            "an egg yolk",
+        ];
+        let pairs = WordPairs::from_text(text, 1, 100).unwrap();
+        let lm = Arc::new(plain.clone().with_word_pairs(Some(pairs)));
+        let a = alphabet(&["y", "o", "r", "l", "k", " "]);
+        // The ink reads "yolk" a little better than "york".
+        let m = spell(&a, "yolk", 0.9, &[(2, "l", 0.5), (2, "r", 0.4)]);
+        let read = |lm: &Arc<CharLm>, weight: f32, context: &str| {
+            let config = BeamConfig {
+                word_pair_weight: weight,
+                ..BeamConfig::default()
+            };
+            let decoder = BeamDecoder::new(&a, Some(lm.clone()), config).unwrap();
+            decoder.decode(&m, context).unwrap()[0].text.clone()
+        };
+        assert_eq!(read(&lm, 0.0, "new "), "yolk");
+        assert_eq!(read(&lm, 2.0, "new "), "york");
+        assert_eq!(
+            read(&lm, 2.0, "The New "),
+            "york",
+            "words are read in lower case"
+        );
+        assert_eq!(read(&lm, 2.0, "an egg "), "yolk");
+        assert_eq!(read(&lm, 2.0, ""), "yolk", "no previous word, no pair");
+        // Mid-word context: "new" still being written ends at the ink's leading space.
+        assert_eq!(read(&lm, 2.0, "new"), " york");
+        // Without a table the weight changes nothing.
+        assert_eq!(read(&Arc::new(plain), 2.0, "new "), "yolk");
+        let negative = BeamConfig {
+            word_pair_weight: -1.0,
+            ..BeamConfig::default()
+        };
+        assert!(negative.validate().is_err());
     }
 
     #[test]

@@ -36,6 +36,7 @@ use rustfst::prelude::*;
 
 use super::lm_build::typographic_fold;
 use super::lm_compact;
+use super::word_pairs::WordPairs;
 use crate::error::{Error, Result};
 
 /// The arc label standing for every character without an arc of its own: U+FFFD.
@@ -107,6 +108,8 @@ pub struct CharLm {
     pub(super) dense_cost: Vec<f32>,
     pub(super) dense_next: Vec<u32>,
     pub(super) order: usize,
+    /// Word pairs from running text (compact files only), see [`WordPairs`].
+    pub(super) pairs: Option<WordPairs>,
 }
 
 /// The runtime arrays before the derived tables: what a file format holds.
@@ -123,6 +126,8 @@ pub(super) struct LmParts {
     /// [`NONE`] for a state without a backoff arc.
     pub(super) backoff_state: Vec<u32>,
     pub(super) backoff_cost: Vec<f32>,
+    /// The compact format's word-pair table, if any.
+    pub(super) pairs: Option<WordPairs>,
 }
 
 /// The two LM file formats; [`CharLm::from_bytes`] tells them apart by their first bytes.
@@ -244,6 +249,7 @@ impl CharLm {
             arc_next: Vec::new(),
             backoff_state: vec![NONE; states],
             backoff_cost: vec![0.0; states],
+            pairs: None,
         };
         let mut arcs: Vec<(u32, f32, u32)> = Vec::new();
         for s in 0..states as u32 {
@@ -309,6 +315,7 @@ impl CharLm {
             arc_next,
             backoff_state,
             backoff_cost,
+            pairs,
         } = parts;
         let states = backoff_state.len();
         let mut lm = CharLm {
@@ -326,6 +333,7 @@ impl CharLm {
             dense_next: Vec::new(),
             order: 1,
             labels,
+            pairs,
         };
         // Arcs are sorted by symbol, so the arcs of symbols below 128 come first and the
         // popcount below a symbol's bit is its arc's index; larger symbols binary-search.
@@ -451,6 +459,17 @@ impl CharLm {
     /// The start state: the start of a text.
     pub fn start(&self) -> LmState {
         LmState(self.start)
+    }
+
+    /// The word-pair table that came with the model (compact files only), if any.
+    pub fn word_pairs(&self) -> Option<&WordPairs> {
+        self.pairs.as_ref()
+    }
+
+    /// This model with `pairs` as its word-pair table (kept by the compact format only).
+    pub fn with_word_pairs(mut self, pairs: Option<WordPairs>) -> Self {
+        self.pairs = pairs;
+        self
     }
 
     /// The model's effective order (1 + the longest backoff chain): its histories are at most

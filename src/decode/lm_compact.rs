@@ -5,14 +5,15 @@
 //! # File format (version 1)
 //!
 //! All integers are little-endian and unsigned. A file is a 40-byte header, then five sections
-//! packed back to back with no padding and nothing after them (the file's length must be exactly
-//! the one the header implies):
+//! packed back to back with no padding, then, when flag bit 0 is set, a word-pair table, and
+//! nothing after them (the file's length must be exactly the one the header and the table
+//! imply):
 //!
 //! | offset | field | meaning |
 //! |---|---|---|
 //! | 0 | `magic: [u8; 8]` | `INKJOTLM` |
 //! | 8 | `version: u32` | 1 |
-//! | 12 | `flags: u32` | 0 (reserved) |
+//! | 12 | `flags: u32` | bit 0: a word-pair table follows the arcs; other bits 0 (reserved) |
 //! | 16 | `states: u32` | number of states, at least 1 |
 //! | 20 | `arcs: u32` | number of character arcs (backoff arcs not counted) |
 //! | 24 | `symbols: u32` | entries of the symbol table, at most 65,535 |
@@ -30,6 +31,10 @@
 //! 5. **Arcs**, the arcs of state 0, then of state 1, ..., each state's in strictly ascending
 //!    symbol order: the symbol's index in the table (`S` bytes), the cost's codebook index (`A`
 //!    bytes) and the next state (`N` bytes).
+//!
+//! 6. **Word pairs** (flag bit 0; [`WordPairs`](super::WordPairs)): `pairs: u32`, `scale: f32`
+//!    (finite, above 0), `pairs` × `u32` keys (strictly ascending), `pairs` × `i8` scores
+//!    (PMI = score × scale). OpenFST has no place for them: [`CharLm::to_fst`] leaves them out.
 //!
 //! The widths follow from the header: `S` = 1 when `symbols` <= 255, else 2; `N` = the fewest
 //! bytes (1 to 4) whose all-ones value is at least `states`; `A` and `B` = 1 when their codebook
@@ -50,6 +55,7 @@
 //! more distinct values than the codebook is stored exactly. On the English pack this changes
 //! the per-character perplexity by less than 0.1% (see `models/README.md`).
 
+use super::WordPairs;
 use super::lm::{CharLm, LmParts, NONE};
 
 use crate::error::{Error, Result};
@@ -64,6 +70,8 @@ pub const VERSION: u32 = 1;
 pub const DEFAULT_CODES: usize = 256;
 
 const HEADER_BYTES: usize = 40;
+/// Header flag: a word-pair table follows the arcs.
+const PAIRS_FLAG: u32 = 1;
 const MAX_SYMBOLS: u32 = u16::MAX as u32;
 const MAX_CODES: u32 = 1 << 16;
 const LLOYD_ITERATIONS: usize = 40;
@@ -162,7 +170,7 @@ pub fn write(lm: &CharLm, codes: usize) -> Result<(Vec<u8>, CompactStats)> {
     out.extend_from_slice(MAGIC);
     for v in [
         VERSION,
-        0,
+        u32::from(p.pairs.is_some()),
         states32,
         arcs32,
         p.labels.len() as u32,
@@ -203,6 +211,9 @@ pub fn write(lm: &CharLm, codes: usize) -> Result<(Vec<u8>, CompactStats)> {
         put(&mut out, code as u64, w.arc_code);
         put(&mut out, u64::from(p.arc_next[a]), w.state);
     }
+    if let Some(pairs) = &p.pairs {
+        pairs.write(&mut out);
+    }
     let stats = CompactStats {
         bytes: out.len(),
         max_arc_error,
@@ -226,7 +237,7 @@ pub(super) fn read(bytes: &[u8]) -> Result<LmParts> {
         )));
     }
     let flags = r.u32()?;
-    if flags != 0 {
+    if flags & !PAIRS_FLAG != 0 {
         return Err(bad(format!("unknown flags {flags:#x}")));
     }
     let states = r.u32()?;
@@ -249,7 +260,8 @@ pub(super) fn read(bytes: &[u8]) -> Result<LmParts> {
         + 4 * (u64::from(symbols) + u64::from(arc_codes) + u64::from(backoff_codes))
         + u64::from(states) * (w.symbol + w.state + w.backoff_code) as u64
         + u64::from(arcs) * (w.symbol + w.arc_code + w.state) as u64;
-    if expected != bytes.len() as u64 {
+    let with_pairs = flags & PAIRS_FLAG != 0;
+    if expected != bytes.len() as u64 && !(with_pairs && expected < bytes.len() as u64) {
         return Err(bad(format!(
             "{} bytes, but the header's {states} states, {arcs} arcs and {symbols} symbols \
              take {expected}",
@@ -364,6 +376,11 @@ pub(super) fn read(bytes: &[u8]) -> Result<LmParts> {
             arc_next.push(next as u32);
         }
     }
+    let pairs = if with_pairs {
+        Some(WordPairs::read(&bytes[expected as usize..]).map_err(bad)?)
+    } else {
+        None
+    };
     Ok(LmParts {
         labels,
         start,
@@ -373,6 +390,7 @@ pub(super) fn read(bytes: &[u8]) -> Result<LmParts> {
         arc_next,
         backoff_state,
         backoff_cost,
+        pairs,
     })
 }
 
@@ -577,6 +595,38 @@ mod tests {
     }
 
     #[test]
+    fn word_pairs_travel_in_the_compact_file_only() {
+        let text = ["new york is big", "new york city", "a yolk"];
+        let pairs = crate::decode::WordPairs::from_text(text, 1, 100).unwrap();
+        let lm = built(3, 12).with_word_pairs(Some(pairs.clone()));
+        let (bytes, stats) = write(&lm, DEFAULT_CODES).unwrap();
+        let (plain, _) = write(&built(3, 12), DEFAULT_CODES).unwrap();
+        assert_eq!(stats.bytes, plain.len() + pairs.byte_len());
+        assert_eq!(
+            u32::from_le_bytes([bytes[12], bytes[13], bytes[14], bytes[15]]),
+            1
+        );
+        let back = CharLm::from_bytes(&bytes).unwrap();
+        assert_eq!(back.word_pairs(), Some(&pairs));
+        assert!(back.word_pairs().unwrap().score_words("new", "york") > 0.0);
+        for (s, y) in every_step(&lm) {
+            assert_eq!(
+                back.advance(s, y),
+                CharLm::from_bytes(&plain).unwrap().advance(s, y)
+            );
+        }
+        // OpenFST has no place for them; a cut table is refused.
+        let fst = back.to_bytes(LmFormat::Fst).unwrap();
+        assert_eq!(CharLm::from_bytes(&fst).unwrap().word_pairs(), None);
+        assert!(refused(&bytes[..bytes.len() - 1]).contains("word-pair"));
+        assert!(refused(&bytes[..plain.len() + 3]).contains("word-pair"));
+        // The flag without a table is refused too.
+        let mut flagged = plain.clone();
+        set_u32(&mut flagged, 12, 1);
+        assert!(refused(&flagged).contains("word-pair"));
+    }
+
+    #[test]
     fn a_model_with_few_costs_is_stored_exactly() {
         let lm = built(3, 12);
         let (bytes, stats) = write(&lm, DEFAULT_CODES).unwrap();
@@ -635,7 +685,7 @@ mod tests {
         set_u32(&mut v2, 8, 2);
         assert!(refused(&v2).contains("version 2"));
         let mut flags = good.clone();
-        set_u32(&mut flags, 12, 1);
+        set_u32(&mut flags, 12, 2);
         assert!(refused(&flags).contains("flags"));
         // A huge count in the header is refused before anything is allocated.
         for at in [16, 20, 24, 32, 36] {

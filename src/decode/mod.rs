@@ -24,6 +24,7 @@ pub mod lm_build;
 pub mod lm_compact;
 pub mod pack;
 pub mod user_words;
+pub mod word_pairs;
 
 pub use beam::{BeamConfig, BeamDecoder, Hypothesis, beam_search};
 pub use confidence::{Calibration, ConfidenceFeatures, ConfidenceMaps};
@@ -34,6 +35,7 @@ pub use lm_build::{
 };
 pub use pack::LanguagePack;
 pub use user_words::UserWords;
+pub use word_pairs::WordPairs;
 
 /// The network's output, decoded here; defined by the model that produces it.
 pub use crate::model::LogProbs;

@@ -229,6 +229,28 @@ mod tests {
     }
 
     #[test]
+    fn the_english_pack_knows_which_words_go_together() {
+        let pack = LanguagePack::load(pack_dir("en")).unwrap();
+        let pairs = pack
+            .lm
+            .word_pairs()
+            .expect("the English pack has word pairs");
+        assert!(pairs.len() >= 10_000, "{}", pairs.len());
+        assert!(pairs.score_words("United", "States") > 2.0);
+        assert!(pairs.score_words("interest", "rates") > 2.0);
+        assert_eq!(pairs.score_words("states", "united"), 0.0);
+        assert!(pack.config.word_pair_weight > 0.0);
+        // The other packs have none (no running text of their languages is used for them).
+        assert!(
+            LanguagePack::load(pack_dir("de"))
+                .unwrap()
+                .lm
+                .word_pairs()
+                .is_none()
+        );
+    }
+
+    #[test]
     fn the_english_pack_reads_pre_context_inside_a_word() {
         let pack = LanguagePack::load(pack_dir("en")).unwrap();
         let lm = &pack.lm;
@@ -313,6 +335,10 @@ mod tests {
         let original = LanguagePack::load(pack_dir("en")).unwrap();
         let bin = original.lm.to_bytes(LmFormat::Compact).unwrap();
         assert!(bin.len() <= 2_000_000, "{} bytes", bin.len());
+        assert_eq!(
+            CharLm::from_bytes(&bin).unwrap().word_pairs(),
+            original.lm.word_pairs()
+        );
         let json = std::fs::read_to_string(pack_dir("en").join(LanguagePack::CONFIG_FILE)).unwrap();
         let json = crate::checksum::seal_decoder_json(&bin, &json).unwrap();
         std::fs::write(dir.join(LanguagePack::COMPACT_LM_FILE), &bin).unwrap();

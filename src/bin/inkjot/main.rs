@@ -634,6 +634,16 @@ enum LmCommand {
         /// perplexity on them; 0 for a model to ship.
         #[arg(long, default_value_t = 0.0)]
         text_heldout: f64,
+        /// Running text for a word-pair table (`inkjot::decode::WordPairs`, compact format
+        /// only), one line per line; repeatable.
+        #[arg(long)]
+        pairs_text: Vec<PathBuf>,
+        /// Keep at most this many word pairs (the most frequent; about 5 bytes each).
+        #[arg(long, default_value_t = 30_000)]
+        max_pairs: usize,
+        /// Keep only word pairs seen at least this many times.
+        #[arg(long, default_value_t = 2)]
+        pair_min_count: u32,
     },
     /// Per-character perplexity of an LM on a word list (each word from the start of a text,
     /// followed by a space), weighted by count and per word type, and/or on running text (each
@@ -686,7 +696,9 @@ enum WordCaseArg {
 }
 
 fn cmd_lm(command: LmCommand) -> anyhow::Result<()> {
-    use inkjot::decode::{CharLm, LmBuildConfig, LmBuildJob, WordCase, build_from_files, lm_build};
+    use inkjot::decode::{
+        CharLm, LmBuildConfig, LmBuildJob, WordCase, WordPairs, build_from_files, lm_build,
+    };
     match command {
         LmCommand::Build {
             words,
@@ -704,7 +716,13 @@ fn cmd_lm(command: LmCommand) -> anyhow::Result<()> {
             heldout,
             heldout_skip,
             text_heldout,
+            pairs_text,
+            max_pairs,
+            pair_min_count,
         } => {
+            if !pairs_text.is_empty() && format != inkjot::decode::LmFormat::Compact {
+                bail!("--pairs-text needs --format compact (OpenFST holds no word pairs)");
+            }
             let job = LmBuildJob {
                 words,
                 text,
@@ -728,9 +746,28 @@ fn cmd_lm(command: LmCommand) -> anyhow::Result<()> {
                 heldout_skip,
                 text_heldout,
             };
-            let report = build_from_files(&job, &mut |line| eprintln!("inkjot lm build: {line}"))?;
-            eprintln!("inkjot lm build: done in {:.1}s", report.seconds);
-            outln!("{}", serde_json::to_string(&report)?)?;
+            let mut progress = |line: &str| eprintln!("inkjot lm build: {line}");
+            let report = build_from_files(&job, &mut progress)?;
+            let mut report = serde_json::to_value(&report)?;
+            if !pairs_text.is_empty() {
+                let (lines, _) = lm_build::read_text_lines(&pairs_text, 0.0, &mut progress)?;
+                let pairs = WordPairs::from_text(
+                    lines.iter().map(String::as_str),
+                    pair_min_count,
+                    max_pairs,
+                )?;
+                let lm = CharLm::load(&job.out)?.with_word_pairs(Some(pairs));
+                let bytes = lm.to_bytes(inkjot::decode::LmFormat::Compact)?;
+                std::fs::write(&job.out, &bytes)
+                    .with_context(|| format!("cannot write {}", job.out.display()))?;
+                let count = lm.word_pairs().map_or(0, WordPairs::len);
+                progress(&format!("added {count} word pairs: {} bytes", bytes.len()));
+                report["word_pairs"] = count.into();
+                report["bytes"] = bytes.len().into();
+            }
+            let seconds = report["seconds"].as_f64().unwrap_or(0.0);
+            eprintln!("inkjot lm build: done in {seconds:.1}s");
+            outln!("{report}")?;
         }
         LmCommand::Eval {
             lm,
