@@ -64,6 +64,7 @@ use rustfst::prelude::*;
 use unicode_normalization::UnicodeNormalization;
 
 use super::lm::{CharLm, LmFormat, Perplexity, UNK_LABEL, WORD_BOUNDARY};
+use super::word_pairs::WordPairs;
 use crate::error::{Error, Result};
 
 /// Highest supported order.
@@ -811,6 +812,19 @@ pub struct LmBuildJob {
     /// line, [`is_held_out`]) and used to report the perplexity on running text; their words
     /// do not feed the case statistics either. 0 for a model to ship.
     pub text_heldout: f64,
+    /// A word-pair table to store with the LM (compact format only), see [`WordPairs`].
+    pub word_pairs: Option<WordPairsJob>,
+}
+
+/// Where [`build_from_files`] takes a word-pair table from ([`WordPairs::from_text`]).
+#[derive(Debug, Clone)]
+pub struct WordPairsJob {
+    /// Running text files, one line per line (pairs do not cross lines).
+    pub text: Vec<PathBuf>,
+    /// Pairs seen fewer times are left out (at least 1).
+    pub min_count: u32,
+    /// At most this many pairs, the most frequent.
+    pub max_pairs: usize,
 }
 
 /// What [`build_from_files`] did.
@@ -833,6 +847,8 @@ pub struct BuildReport {
     /// Perplexity of the held-out text lines (each from the start of a text, with its final
     /// space).
     pub heldout_text: Option<Perplexity>,
+    /// Word pairs stored with the LM ([`LmBuildJob::word_pairs`]).
+    pub word_pairs: usize,
     /// Wall time of the whole build.
     pub seconds: f64,
 }
@@ -858,6 +874,7 @@ pub struct BuildReport {
 ///     heldout: 0.0,
 ///     heldout_skip: 0,
 ///     text_heldout: 0.0,
+///     word_pairs: None,
 /// };
 /// let report = build_from_files(&job, &mut |line| eprintln!("{line}"))?;
 /// let lm = CharLm::load(dir.join("lm.fst"))?;
@@ -925,10 +942,35 @@ pub fn build_from_files(job: &LmBuildJob, progress: &mut dyn FnMut(&str)) -> Res
         counter.ngram_counts().iter().sum::<usize>(),
         counter.ngram_counts()
     ));
+    let pairs = match &job.word_pairs {
+        None => None,
+        Some(_) if job.format != LmFormat::Compact => {
+            return Err(Error::invalid(
+                "word_pairs",
+                "need the compact format (OpenFST holds no word pairs)",
+            ));
+        }
+        Some(pairs_job) => {
+            let (text, _) = read_text_lines(&pairs_job.text, 0.0, progress)?;
+            let pairs = WordPairs::from_text(
+                text.iter().map(String::as_str),
+                pairs_job.min_count,
+                pairs_job.max_pairs,
+            )?;
+            progress(&format!(
+                "{} word pairs ({} bytes)",
+                pairs.len(),
+                pairs.byte_len()
+            ));
+            Some(pairs)
+        }
+    };
     let built = counter.build(&job.config)?;
     let bytes = match job.format {
         LmFormat::Fst => built.to_bytes()?,
-        format => CharLm::from_fst(&built.fst)?.to_bytes(format)?,
+        format => CharLm::from_fst(&built.fst)?
+            .with_word_pairs(pairs)
+            .to_bytes(format)?,
     };
     std::fs::write(&job.out, &bytes).map_err(|e| Error::io(&job.out, e))?;
     progress(&format!(
@@ -976,6 +1018,7 @@ pub fn build_from_files(job: &LmBuildJob, progress: &mut dyn FnMut(&str)) -> Res
             lines.len(),
         ),
         heldout_text,
+        word_pairs: lm.word_pairs().map_or(0, WordPairs::len),
         seconds: start.elapsed().as_secs_f64(),
     })
 }
@@ -1354,6 +1397,7 @@ mod tests {
             heldout: 0.1,
             heldout_skip: 10,
             text_heldout: 0.1,
+            word_pairs: None,
         };
         let mut lines = Vec::new();
         let report = build_from_files(&job, &mut |l| lines.push(l.to_string())).unwrap();
@@ -1422,6 +1466,34 @@ mod tests {
                 Err(Error::InvalidArgument { .. })
             ));
         }
+        // Word pairs from the running text: stored in the compact format, refused in OpenFST.
+        let pairs = WordPairsJob {
+            text: vec![dir.join("text.txt")],
+            min_count: 1,
+            max_pairs: 1000,
+        };
+        let with_pairs = LmBuildJob {
+            out: dir.join("lm.bin"),
+            format: LmFormat::Compact,
+            word_pairs: Some(pairs.clone()),
+            ..job.clone()
+        };
+        let report = build_from_files(&with_pairs, &mut |_| {}).unwrap();
+        let lm = CharLm::load(&with_pairs.out).unwrap();
+        assert!(report.word_pairs > 0);
+        assert_eq!(lm.word_pairs().map(WordPairs::len), Some(report.word_pairs));
+        assert_eq!(
+            report.bytes,
+            std::fs::metadata(&with_pairs.out).unwrap().len() as usize
+        );
+        let fst_pairs = LmBuildJob {
+            word_pairs: Some(pairs),
+            ..job.clone()
+        };
+        assert!(matches!(
+            build_from_files(&fst_pairs, &mut |_| {}),
+            Err(Error::InvalidArgument { .. })
+        ));
         let missing_text = LmBuildJob {
             text: vec![dir.join("missing.txt")],
             ..job

@@ -31,7 +31,8 @@ pub use confidence::{Calibration, ConfidenceFeatures, ConfidenceMaps};
 pub use greedy::greedy;
 pub use lm::{CharLm, LmFormat, LmState, LmSymbol, Perplexity};
 pub use lm_build::{
-    BuildReport, CaseStats, LmBuildConfig, LmBuildJob, NgramCounter, WordCase, build_from_files,
+    BuildReport, CaseStats, LmBuildConfig, LmBuildJob, NgramCounter, WordCase, WordPairsJob,
+    build_from_files,
 };
 pub use pack::LanguagePack;
 pub use user_words::UserWords;

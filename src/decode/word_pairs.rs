@@ -51,8 +51,8 @@ pub(crate) struct WordTracker {
 }
 
 impl WordTracker {
-    /// Reads `c`; returns the pair `(previous, word)` when `c` ends a word that had a
-    /// predecessor.
+    /// Reads `c`; when `c` ends a word, returns `(previous, word)` (`previous` is [`NO_WORD`]
+    /// for a first word).
     pub(crate) fn push(&mut self, c: char) -> Option<(u64, u64)> {
         if is_word_char(c) {
             self.current = extend_word(self.current, c);
@@ -61,15 +61,15 @@ impl WordTracker {
         self.finish()
     }
 
-    /// Ends the word being written, if any; returns the pair it completes, if any.
+    /// Ends the word being written, if any, returning it as [`push`](Self::push) does.
     pub(crate) fn finish(&mut self) -> Option<(u64, u64)> {
         if self.current == NO_WORD {
             return None;
         }
-        let pair = (self.previous != NO_WORD).then_some((self.previous, self.current));
+        let ended = (self.previous, self.current);
         self.previous = self.current;
         self.current = NO_WORD;
-        pair
+        Some(ended)
     }
 
     /// The tracker after reading `text`.
@@ -132,25 +132,15 @@ impl WordPairs {
         let mut pairs: HashMap<(u64, u64), u64> = HashMap::new();
         for line in lines {
             let mut tracker = WordTracker::default();
-            let mut count = |pair: Option<(u64, u64)>, previous: u64| {
-                if let Some(pair) = pair {
-                    *pairs.entry(pair).or_default() += 1;
-                }
+            let ended = line
+                .chars()
+                .filter_map(|c| tracker.push(c))
+                .collect::<Vec<_>>();
+            for (previous, word) in ended.into_iter().chain(tracker.finish()) {
+                *words.entry(word).or_default() += 1;
                 if previous != NO_WORD {
-                    *words.entry(previous).or_default() += 1;
+                    *pairs.entry((previous, word)).or_default() += 1;
                 }
-            };
-            for c in line.chars() {
-                let ends = !is_word_char(c) && tracker.current != NO_WORD;
-                let pair = tracker.push(c);
-                if ends {
-                    count(pair, tracker.previous);
-                }
-            }
-            let ends = tracker.current != NO_WORD;
-            let pair = tracker.finish();
-            if ends {
-                count(pair, tracker.previous);
             }
         }
         let n = words.values().sum::<u64>() as f64;
@@ -200,8 +190,11 @@ impl WordPairs {
     }
 
     /// The PMI of the word hashed `word` after the word hashed `previous` (0 for a pair the table
-    /// does not hold).
+    /// does not hold, and when `previous` is [`NO_WORD`]).
     pub(crate) fn score(&self, previous: u64, word: u64) -> f32 {
+        if previous == NO_WORD {
+            return 0.0;
+        }
         match self.keys.binary_search(&pair_key(previous, word)) {
             Ok(i) => f32::from(self.values[i]) * self.scale,
             Err(_) => 0.0,
@@ -217,13 +210,8 @@ impl WordPairs {
 
     /// The largest score in the table (0 when every score is negative or there is none).
     pub fn max_score(&self) -> f32 {
-        self.values.iter().copied().max().map_or(0.0, |v| {
-            if v > 0 {
-                f32::from(v) * self.scale
-            } else {
-                0.0
-            }
-        })
+        let largest = self.values.iter().copied().max().unwrap_or(0).max(0);
+        f32::from(largest) * self.scale
     }
 
     /// Bytes [`write`](Self::write) appends.
@@ -295,6 +283,7 @@ mod tests {
         assert_eq!(t.score_words("states", "united"), 0.0);
         // Pairs do not cross lines: "kingdom" ends line 1, "united" starts line 2.
         assert_eq!(t.score_words("kingdom", "united"), 0.0);
+        assert_eq!(t.score(NO_WORD, extend_word(NO_WORD, 'a')), 0.0);
         assert!(t.max_score() >= t.score_words("united", "states"));
     }
 
@@ -308,7 +297,11 @@ mod tests {
         let hash = |w: &str| w.chars().fold(NO_WORD, extend_word);
         assert_eq!(
             pairs,
-            [(hash("don't"), hash("stop")), (hash("stop"), hash("now"))]
+            [
+                (NO_WORD, hash("don't")),
+                (hash("don't"), hash("stop")),
+                (hash("stop"), hash("now"))
+            ]
         );
         assert_eq!(tracker, WordTracker::after("don't stop, now!"));
         let mut open = WordTracker::after("see yo");

@@ -120,9 +120,11 @@ fn split_after_words(
     let word_start = (0..chars.len())
         .filter(|&i| !chars[i].is_whitespace() && (i == 0 || chars[i - 1].is_whitespace()))
         .nth(n)?;
-    let head: String = chars[..word_start].iter().collect();
-    let words: Vec<&str> = head.split_whitespace().collect();
-    let context = words.iter().map(|w| format!("{w} ")).collect();
+    let context = label
+        .split_whitespace()
+        .take(n)
+        .map(|w| format!("{w} "))
+        .collect();
     let alignment = forced_align(logprobs, &symbols.labels(label))?;
     let cut = alignment
         .frames

@@ -697,7 +697,7 @@ enum WordCaseArg {
 
 fn cmd_lm(command: LmCommand) -> anyhow::Result<()> {
     use inkjot::decode::{
-        CharLm, LmBuildConfig, LmBuildJob, WordCase, WordPairs, build_from_files, lm_build,
+        CharLm, LmBuildConfig, LmBuildJob, WordCase, WordPairsJob, build_from_files, lm_build,
     };
     match command {
         LmCommand::Build {
@@ -720,9 +720,6 @@ fn cmd_lm(command: LmCommand) -> anyhow::Result<()> {
             max_pairs,
             pair_min_count,
         } => {
-            if !pairs_text.is_empty() && format != inkjot::decode::LmFormat::Compact {
-                bail!("--pairs-text needs --format compact (OpenFST holds no word pairs)");
-            }
             let job = LmBuildJob {
                 words,
                 text,
@@ -745,29 +742,15 @@ fn cmd_lm(command: LmCommand) -> anyhow::Result<()> {
                 heldout,
                 heldout_skip,
                 text_heldout,
-            };
-            let mut progress = |line: &str| eprintln!("inkjot lm build: {line}");
-            let report = build_from_files(&job, &mut progress)?;
-            let mut report = serde_json::to_value(&report)?;
-            if !pairs_text.is_empty() {
-                let (lines, _) = lm_build::read_text_lines(&pairs_text, 0.0, &mut progress)?;
-                let pairs = WordPairs::from_text(
-                    lines.iter().map(String::as_str),
-                    pair_min_count,
+                word_pairs: (!pairs_text.is_empty()).then_some(WordPairsJob {
+                    text: pairs_text,
+                    min_count: pair_min_count,
                     max_pairs,
-                )?;
-                let lm = CharLm::load(&job.out)?.with_word_pairs(Some(pairs));
-                let bytes = lm.to_bytes(inkjot::decode::LmFormat::Compact)?;
-                std::fs::write(&job.out, &bytes)
-                    .with_context(|| format!("cannot write {}", job.out.display()))?;
-                let count = lm.word_pairs().map_or(0, WordPairs::len);
-                progress(&format!("added {count} word pairs: {} bytes", bytes.len()));
-                report["word_pairs"] = count.into();
-                report["bytes"] = bytes.len().into();
-            }
-            let seconds = report["seconds"].as_f64().unwrap_or(0.0);
-            eprintln!("inkjot lm build: done in {seconds:.1}s");
-            outln!("{report}")?;
+                }),
+            };
+            let report = build_from_files(&job, &mut |line| eprintln!("inkjot lm build: {line}"))?;
+            eprintln!("inkjot lm build: done in {:.1}s", report.seconds);
+            outln!("{}", serde_json::to_string(&report)?)?;
         }
         LmCommand::Eval {
             lm,
