@@ -210,8 +210,14 @@ pub fn check_candidates(candidates: &[Candidate], nbest: usize, alphabet: &[Stri
     }
 }
 
-/// True when `text` is a concatenation of the alphabet's non-blank symbols.
+/// True when `text` is lines joined by `\n` (an ink read line by line), each a concatenation of
+/// the alphabet's non-blank symbols.
 fn made_of(text: &str, alphabet: &[String]) -> bool {
+    text.split('\n').all(|line| line_made_of(line, alphabet))
+}
+
+/// True when `text` is a concatenation of the alphabet's non-blank symbols.
+fn line_made_of(text: &str, alphabet: &[String]) -> bool {
     // Every shipped alphabet has one-character symbols; check characters, then fall back to a
     // greedy match for multi-character symbols.
     let chars: HashSet<char> = alphabet
