@@ -23,6 +23,19 @@ fn inputs() -> (Corpus, Vec<WordList>, Vec<HersheyFont>) {
     (corpus, lists, fonts)
 }
 
+/// Sentences for composed lines: the fixture writer has their letters (A B E O a c d e g i l n
+/// o t u z; marks are drawn); the third is too long.
+fn sentences() -> Vec<String> {
+    [
+        "été zöld Öle",
+        "cañón lúcido Águila",
+        "a long line of dead code in a long long loop that ends at noon",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
+}
+
 fn all(synth: &Synthesizer<'_>, seed: u64, n: u64) -> Vec<SynthRecord> {
     let mut out = Vec::new();
     for (mode, _) in Mode::NAMES {
@@ -34,7 +47,8 @@ fn all(synth: &Synthesizer<'_>, seed: u64, n: u64) -> Vec<SynthRecord> {
 #[test]
 fn same_seed_same_records_other_seed_other_records() {
     let (corpus, lists, fonts) = inputs();
-    let synth = Synthesizer::new(&corpus, &lists, &fonts);
+    let sentences = sentences();
+    let synth = Synthesizer::new(&corpus, &lists, &fonts).with_sentences(&sentences);
     let a = all(&synth, 7, 20);
     assert_eq!(a, all(&synth, 7, 20));
     assert_ne!(a, all(&synth, 8, 20));
@@ -51,7 +65,8 @@ fn same_seed_same_records_other_seed_other_records() {
 #[test]
 fn labels_are_nfc_in_the_alphabet_and_inks_round_trip_through_jsonl() {
     let (corpus, lists, fonts) = inputs();
-    let synth = Synthesizer::new(&corpus, &lists, &fonts);
+    let sentences = sentences();
+    let synth = Synthesizer::new(&corpus, &lists, &fonts).with_sentences(&sentences);
     let alphabet: std::collections::HashSet<String> = model_alphabet().into_iter().collect();
     let records = all(&synth, 1, 40);
     let mut text = Vec::new();
@@ -134,4 +149,54 @@ fn marks_are_written_last_above_or_below_the_letter() {
         }
     }
     assert!(seen.len() >= 10, "{seen:?}");
+}
+
+#[test]
+fn composed_lines_write_a_sentence_word_by_word_left_to_right() {
+    let (corpus, lists, fonts) = inputs();
+    let sentences = sentences();
+    let synth = Synthesizer::new(&corpus, &lists, &fonts).with_sentences(&sentences);
+    // No sentences, no composed lines.
+    let bare = Synthesizer::new(&corpus, &lists, &fonts);
+    assert!((0..20).all(|n| bare.record(Mode::ComposedLine, 1, n).is_none()));
+    let records: Vec<SynthRecord> = (0..30)
+        .filter_map(|n| synth.record(Mode::ComposedLine, 5, n))
+        .collect();
+    assert!(records.len() >= 20, "{}", records.len());
+    for r in &records {
+        // A short sentence, whole; the 64-character one never.
+        assert!(sentences[..2].contains(&r.label), "{}", r.label);
+        assert_eq!(
+            (r.kind.as_str(), r.id.starts_with("8/synth-composed-line/")),
+            ("text", true)
+        );
+        // One source ink per letter at least (marks are drawn, not taken from inks).
+        let letters = r.label.chars().filter(|c| *c != ' ').count();
+        assert!(r.sources.len() >= letters, "{}: {:?}", r.label, r.sources);
+        // Three words: the ink's horizontal extent has its two widest gaps between words,
+        // wider than any gap between the letters inside a word.
+        let mut spans: Vec<(f64, f64)> = r
+            .ink
+            .strokes()
+            .iter()
+            .map(|s| {
+                s.points
+                    .iter()
+                    .fold((f64::MAX, f64::MIN), |(a, b), p| (a.min(p.x), b.max(p.x)))
+            })
+            .collect();
+        spans.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let mut gaps = Vec::new();
+        let mut right = spans[0].1;
+        for &(l, r) in &spans[1..] {
+            gaps.push(l - right);
+            right = right.max(r);
+        }
+        gaps.sort_by(|a, b| b.total_cmp(a));
+        assert!(
+            gaps[1] > 0.0 && gaps[1] > 2.0 * gaps[2].max(0.0),
+            "{}: {gaps:?}",
+            r.label
+        );
+    }
 }

@@ -33,17 +33,21 @@ pub enum Mode {
     ComposedWord,
     /// A text line composed from one writer's word inks, with punctuation — kind `text`.
     Line,
+    /// A sentence of running text ([`Synthesizer::with_sentences`]) composed letter by letter
+    /// from one writer's character inks — kind `text`.
+    ComposedLine,
     /// A symbol from a Hershey font, alone or with a writer's digits or word — kind `char`/`word`.
     Symbol,
 }
 
 impl Mode {
     /// Every mode with its name on the command line.
-    pub const NAMES: [(Mode, &'static str); 5] = [
+    pub const NAMES: [(Mode, &'static str); 6] = [
         (Mode::MarkedLetter, "marked-letter"),
         (Mode::MarkedWord, "marked-word"),
         (Mode::ComposedWord, "composed-word"),
         (Mode::Line, "line"),
+        (Mode::ComposedLine, "composed-line"),
         (Mode::Symbol, "symbol"),
     ];
 
@@ -86,6 +90,7 @@ pub struct WordList {
 pub struct Synthesizer<'a> {
     corpus: &'a Corpus,
     lists: &'a [WordList],
+    sentences: &'a [String],
     fonts: Vec<&'a HersheyFont>,
     /// (list, word) pairs whose base text is a word ink of the corpus.
     marked_words: Vec<(usize, usize)>,
@@ -131,6 +136,7 @@ impl<'a> Synthesizer<'a> {
         Synthesizer {
             corpus,
             lists,
+            sentences: &[],
             fonts: fonts
                 .iter()
                 .filter(|f| f.name != "cyrillic" && f.name != "greek")
@@ -140,6 +146,13 @@ impl<'a> Synthesizer<'a> {
             char_writers,
             word_writers,
         }
+    }
+
+    /// Sentences for [`Mode::ComposedLine`] (NFC, one line of writing each); without them that
+    /// mode makes no records.
+    pub fn with_sentences(mut self, sentences: &'a [String]) -> Self {
+        self.sentences = sentences;
+        self
     }
 
     /// How many (word, ink label) pairs [`Mode::MarkedWord`] can draw from.
@@ -157,6 +170,7 @@ impl<'a> Synthesizer<'a> {
                 Mode::MarkedWord => self.marked_word(&mut rng),
                 Mode::ComposedWord => self.composed_word(&mut rng),
                 Mode::Line => self.line(&mut rng),
+                Mode::ComposedLine => self.composed_line(&mut rng),
                 Mode::Symbol => self.symbol(&mut rng),
             };
             let Some((writer, label, sources, mut strokes)) = made else {
@@ -172,7 +186,7 @@ impl<'a> Synthesizer<'a> {
                 continue;
             };
             let (cat, kind) = match mode {
-                Mode::Line => ("8", "text"),
+                Mode::Line | Mode::ComposedLine => ("8", "text"),
                 Mode::MarkedWord | Mode::ComposedWord => ("7", "word"),
                 _ if label.chars().count() > 1 => ("7", "word"),
                 _ => ("1s", "char"),
@@ -354,6 +368,57 @@ impl<'a> Synthesizer<'a> {
                 w.letter(self, writer, c, rng, false)?;
             }
             w.finish_marks(rng);
+            return Some((writer.to_string(), label, w.sources, w.strokes));
+        }
+        None
+    }
+
+    /// Whether `writer` has character inks for every letter `text` needs (marks are drawn).
+    fn can_write(&self, writer: &str, text: &str) -> bool {
+        let Some(w) = self.corpus.writers.get(writer) else {
+            return false;
+        };
+        let has = |c: char| w.chars.contains_key(&c);
+        text.chars().filter(|c| *c != ' ').all(|c| match make(c) {
+            Some(Make::Marked(b, _) | Make::Dotless(b)) => has(b),
+            Some(Make::Ligature(a, b)) => has(a) && has(b),
+            Some(Make::SharpS) => has('B'),
+            None => has(c),
+        })
+    }
+
+    /// A sentence (2 to 12 words, at most 64 characters) composed letter by letter from one
+    /// writer's character inks: words as in [`Mode::ComposedWord`], gaps of 0.7-1.4 x-heights,
+    /// baseline drift and a slope as in [`Mode::Line`].
+    fn composed_line(&self, rng: &mut SplitMix64) -> Option<Made> {
+        if self.char_writers.is_empty() || self.sentences.is_empty() {
+            return None;
+        }
+        let sentence = &self.sentences[index(rng, self.sentences.len())];
+        let words: Vec<&str> = sentence.split_whitespace().collect();
+        if !(2..=12).contains(&words.len()) || sentence.chars().count() > 64 {
+            return None;
+        }
+        let label = words.join(" ");
+        for _ in 0..10 {
+            let writer = self.char_writers[index(rng, self.char_writers.len())];
+            if !self.can_write(writer, &label) {
+                continue;
+            }
+            let unit = self.writer_unit(writer)?;
+            let mut w = WordBuilder::empty(unit, rng);
+            let slope = rng.normal() * 0.03;
+            for (j, word) in words.iter().enumerate() {
+                if j > 0 {
+                    w.x += unit * uniform(rng, 0.7, 1.4);
+                }
+                w.baseline += unit * (rng.normal() * 0.06) + slope * unit;
+                w.baseline = w.baseline.clamp(-1.5 * unit, 1.5 * unit);
+                for c in word.chars() {
+                    w.letter(self, writer, c, rng, false)?;
+                }
+                w.finish_marks(rng);
+            }
             return Some((writer.to_string(), label, w.sources, w.strokes));
         }
         None

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use clap::Args;
 use inkjot::synth::{Corpus, HersheyFont, Mode, Synthesizer, WordList, write_record};
+use unicode_normalization::UnicodeNormalization;
 
 /// Arguments of `inkjot synth`.
 #[derive(Args)]
@@ -20,6 +21,10 @@ pub struct SynthArgs {
     /// Use at most this many words of each list.
     #[arg(long, default_value_t = 20_000)]
     max_words: usize,
+    /// Sentences for the `composed-line` mode: a UTF-8 text file, one sentence a line (e.g.
+    /// running text from scripts/fetch_corpora.sh).
+    #[arg(long)]
+    sentences: Option<PathBuf>,
     /// Directory of Hershey fonts (`*.jhf`).
     #[arg(long)]
     hershey: Option<PathBuf>,
@@ -110,12 +115,29 @@ pub fn run(args: &SynthArgs) -> anyhow::Result<()> {
         Some(dir) => HersheyFont::read_dir(dir)?,
         None => Vec::new(),
     };
-    let synth = Synthesizer::new(&corpus, &lists, &fonts);
+    let sentences: Vec<String> = match &args.sentences {
+        Some(path) => std::fs::read_to_string(path)
+            .with_context(|| format!("--sentences {}", path.display()))?
+            .lines()
+            .map(|l| l.nfc().collect::<String>().trim().to_string())
+            .filter(|l| !l.is_empty())
+            .collect(),
+        None => Vec::new(),
+    };
+    if mix
+        .iter()
+        .any(|(m, w)| *m == Mode::ComposedLine && *w > 0.0)
+        && sentences.is_empty()
+    {
+        bail!("--mix composed-line needs --sentences FILE with at least one sentence");
+    }
+    let synth = Synthesizer::new(&corpus, &lists, &fonts).with_sentences(&sentences);
     eprintln!(
-        "synth: {} source inks, {} writers, {} word lists, {} (word, ink) pairs for accents, {} fonts",
+        "synth: {} source inks, {} writers, {} word lists, {} sentences, {} (word, ink) pairs for accents, {} fonts",
         corpus.inks.len(),
         corpus.writers.len(),
         lists.len(),
+        sentences.len(),
         synth.marked_word_count(),
         fonts.len()
     );
