@@ -814,6 +814,9 @@ pub struct LmBuildJob {
     pub text_heldout: f64,
     /// A word-pair table to store with the LM (compact format only), see [`WordPairs`].
     pub word_pairs: Option<WordPairsJob>,
+    /// The written file stays at most this many bytes: word pairs beyond it are left out, the
+    /// least frequent first; an LM that is larger alone is an error (nothing is written).
+    pub max_bytes: Option<usize>,
 }
 
 /// Where [`build_from_files`] takes a word-pair table from ([`WordPairs::from_text`]).
@@ -875,6 +878,7 @@ pub struct BuildReport {
 ///     heldout_skip: 0,
 ///     text_heldout: 0.0,
 ///     word_pairs: None,
+///     max_bytes: None,
 /// };
 /// let report = build_from_files(&job, &mut |line| eprintln!("{line}"))?;
 /// let lm = CharLm::load(dir.join("lm.fst"))?;
@@ -942,7 +946,7 @@ pub fn build_from_files(job: &LmBuildJob, progress: &mut dyn FnMut(&str)) -> Res
         counter.ngram_counts().iter().sum::<usize>(),
         counter.ngram_counts()
     ));
-    let pairs = match &job.word_pairs {
+    let pairs_text = match &job.word_pairs {
         None => None,
         Some(_) if job.format != LmFormat::Compact => {
             return Err(Error::invalid(
@@ -950,28 +954,52 @@ pub fn build_from_files(job: &LmBuildJob, progress: &mut dyn FnMut(&str)) -> Res
                 "need the compact format (OpenFST holds no word pairs)",
             ));
         }
-        Some(pairs_job) => {
-            let (text, _) = read_text_lines(&pairs_job.text, 0.0, progress)?;
-            let pairs = WordPairs::from_text(
-                text.iter().map(String::as_str),
-                pairs_job.min_count,
-                pairs_job.max_pairs,
-            )?;
-            progress(&format!(
-                "{} word pairs ({} bytes)",
-                pairs.len(),
-                pairs.byte_len()
-            ));
-            Some(pairs)
-        }
+        Some(pairs_job) => Some((
+            read_text_lines(&pairs_job.text, 0.0, progress)?.0,
+            pairs_job,
+        )),
+    };
+    let make_pairs = |max_pairs: usize| -> Result<Option<WordPairs>> {
+        pairs_text
+            .as_ref()
+            .map(|(text, pairs_job)| {
+                WordPairs::from_text(
+                    text.iter().map(String::as_str),
+                    pairs_job.min_count,
+                    max_pairs.min(pairs_job.max_pairs),
+                )
+            })
+            .transpose()
     };
     let built = counter.build(&job.config)?;
     let bytes = match job.format {
         LmFormat::Fst => built.to_bytes()?,
-        format => CharLm::from_fst(&built.fst)?
-            .with_word_pairs(pairs)
-            .to_bytes(format)?,
+        format => {
+            let lm = CharLm::from_fst(&built.fst)?;
+            let pairs = make_pairs(usize::MAX)?;
+            let pair_bytes = pairs.as_ref().map_or(0, WordPairs::byte_len);
+            let mut bytes = lm.clone().with_word_pairs(pairs).to_bytes(format)?;
+            if let Some(limit) = job
+                .max_bytes
+                .filter(|&limit| bytes.len() > limit && pair_bytes > 0)
+            {
+                // The pairs are appended after the LM: keep as many as the bytes left hold.
+                let lm_bytes = bytes.len() - pair_bytes;
+                let fit = limit.saturating_sub(lm_bytes + 8) / 5;
+                bytes = lm.with_word_pairs(make_pairs(fit)?).to_bytes(format)?;
+            }
+            bytes
+        }
     };
+    if let Some(limit) = job.max_bytes.filter(|&limit| bytes.len() > limit) {
+        return Err(Error::invalid(
+            "max_bytes",
+            format!(
+                "the LM alone is {} bytes, over the limit of {limit}: keep fewer n-grams",
+                bytes.len()
+            ),
+        ));
+    }
     std::fs::write(&job.out, &bytes).map_err(|e| Error::io(&job.out, e))?;
     progress(&format!(
         "wrote {} ({} bytes, {} states, {} arcs, {} of {} n-grams kept, count threshold {:.3})",
@@ -985,6 +1013,13 @@ pub fn build_from_files(job: &LmBuildJob, progress: &mut dyn FnMut(&str)) -> Res
     ));
     // The model as written (quantized, in the compact format).
     let lm = CharLm::from_bytes(&bytes)?;
+    if let Some(pairs) = lm.word_pairs() {
+        progress(&format!(
+            "{} word pairs ({} bytes)",
+            pairs.len(),
+            pairs.byte_len()
+        ));
+    }
     let (heldout_ppl, heldout_types) = if heldout.is_empty() {
         (None, None)
     } else {
@@ -1398,6 +1433,7 @@ mod tests {
             heldout_skip: 10,
             text_heldout: 0.1,
             word_pairs: None,
+            max_bytes: None,
         };
         let mut lines = Vec::new();
         let report = build_from_files(&job, &mut |l| lines.push(l.to_string())).unwrap();
@@ -1486,6 +1522,25 @@ mod tests {
             report.bytes,
             std::fs::metadata(&with_pairs.out).unwrap().len() as usize
         );
+        // A byte limit drops the least frequent pairs; an LM over it alone is refused unwritten.
+        let limit = report.bytes - 52;
+        let fitted = LmBuildJob {
+            out: dir.join("fitted.bin"),
+            max_bytes: Some(limit),
+            ..with_pairs.clone()
+        };
+        let fitted_report = build_from_files(&fitted, &mut |_| {}).unwrap();
+        assert!(fitted_report.bytes <= limit, "{}", fitted_report.bytes);
+        assert_eq!(fitted_report.word_pairs, report.word_pairs - 11);
+        assert_eq!(fitted_report.bytes, report.bytes - 55);
+        let too_small = LmBuildJob {
+            out: dir.join("too_small.bin"),
+            max_bytes: Some(report.bytes - 5 * report.word_pairs - 9),
+            ..with_pairs.clone()
+        };
+        let e = build_from_files(&too_small, &mut |_| {}).unwrap_err();
+        assert!(matches!(e, Error::InvalidArgument { .. }), "{e}");
+        assert!(!too_small.out.exists());
         let fst_pairs = LmBuildJob {
             word_pairs: Some(pairs),
             ..job.clone()

@@ -644,6 +644,10 @@ enum LmCommand {
         /// Keep only word pairs seen at least this many times.
         #[arg(long, default_value_t = 2)]
         pair_min_count: u32,
+        /// Keep the written file at most this many bytes: word pairs beyond it are left out
+        /// (the least frequent first); an LM larger alone is an error.
+        #[arg(long)]
+        max_bytes: Option<usize>,
     },
     /// Per-character perplexity of an LM on a word list (each word from the start of a text,
     /// followed by a space), weighted by count and per word type, and/or on running text (each
@@ -719,6 +723,7 @@ fn cmd_lm(command: LmCommand) -> anyhow::Result<()> {
             pairs_text,
             max_pairs,
             pair_min_count,
+            max_bytes,
         } => {
             let job = LmBuildJob {
                 words,
@@ -747,6 +752,7 @@ fn cmd_lm(command: LmCommand) -> anyhow::Result<()> {
                     min_count: pair_min_count,
                     max_pairs,
                 }),
+                max_bytes,
             };
             let report = build_from_files(&job, &mut |line| eprintln!("inkjot lm build: {line}"))?;
             eprintln!("inkjot lm build: done in {:.1}s", report.seconds);
