@@ -6,7 +6,9 @@ Usage: scripts/extract_corpus_text.py ROOT OUT_DIR [LANG...]
 
 ROOT is where the .deb files were unpacked (`dpkg-deb -x`); OUT_DIR/<lang>.txt gets the text
 (UTF-8, NFC, one sentence a line, whitespace runs collapsed, exact repeats dropped, in file
-order). Sources per language:
+order) and OUT_DIR/<lang>.sources.tsv the sentences each package and locale gave. Default
+languages: the 19 of the 20 packs that the packages have (Slovak is in neither). Sources per
+language (the GNOME and HANDBOOK tables below):
 
 - gnome-user-docs: /usr/share/help/<locale>/gnome-help/*.page (Mallard XML): the text of every
   <p>, <title> and <desc> outside <info>, without <code> and <screen> blocks.
@@ -37,6 +39,19 @@ GNOME = {
     "it": ["it"],
     "pt": ["pt", "pt_BR"],
     "pl": ["pl"],
+    "nl": ["nl"],
+    "sv": ["sv"],
+    "da": ["da"],
+    "nb": [],
+    "fi": ["fi"],
+    "cs": ["cs"],
+    "sk": [],
+    "hu": ["hu"],
+    "ro": ["ro"],
+    "hr": ["hr"],
+    "sl": ["sl"],
+    "tr": ["tr"],
+    "ca": ["ca"],
 }
 HANDBOOK = {
     "en": ["en-US"],
@@ -46,7 +61,22 @@ HANDBOOK = {
     "it": ["it-IT"],
     "pt": ["pt-BR"],
     "pl": ["pl-PL"],
+    "nl": ["nl-NL"],
+    "sv": ["sv-SE"],
+    "da": ["da-DK"],
+    "nb": ["nb-NO"],
+    "fi": [],
+    "cs": ["cs-CZ"],
+    "sk": [],
+    "hu": [],
+    "ro": ["ro-RO"],
+    "hr": ["hr-HR"],
+    "sl": [],
+    "tr": ["tr-TR"],
+    "ca": ["ca-ES"],
 }
+# wordfreq's code where it differs from the pack's (Croatian is in its Serbo-Croatian list).
+WORDFREQ_CODE = {"hr": "sh"}
 
 MALLARD = "{http://projectmallard.org/1.0/}"
 SKIP_MALLARD = {MALLARD + t for t in ("info", "code", "screen", "media", "synopsis")}
@@ -192,31 +222,46 @@ def main() -> int:
         print(__doc__.strip().splitlines()[3], file=sys.stderr)
         return 2
     root, out = Path(sys.argv[1]), Path(sys.argv[2])
-    langs = sys.argv[3:] or list(GNOME)
-    top = {lang: set(wordfreq.top_n_list(lang, 100)) for lang in set(langs) | {"en"}}
+    langs = sys.argv[3:] or [lang for lang in GNOME if GNOME[lang] or HANDBOOK[lang]]
+    top = {lang: set(wordfreq.top_n_list(WORDFREQ_CODE.get(lang, lang), 100)) for lang in set(langs) | {"en"}}
     out.mkdir(parents=True, exist_ok=True)
     for lang in langs:
         own = top[lang] - top["en"]
         english = top["en"] - top[lang]
-        paragraphs: list[str] = []
+        sources: list[tuple[str, str, list[str]]] = []  # (package, locale, paragraphs)
         for locale in GNOME[lang]:
+            paragraphs: list[str] = []
             for page in sorted((root / "usr/share/help" / locale / "gnome-help").glob("*.page")):
                 paragraphs.extend(gnome_paragraphs(page))
+            sources.append(("gnome-user-docs", locale, paragraphs))
         for locale in HANDBOOK[lang]:
+            paragraphs = []
             html = root / "usr/share/doc/debian-handbook/html" / locale
             for page in sorted(html.glob("*.html")):
                 paragraphs.extend(handbook_paragraphs(page))
+            sources.append(("debian-handbook", locale, paragraphs))
         seen: set[str] = set()
         lines: list[str] = []
+        counts: list[tuple[str, str, int]] = []
         dropped = 0
-        for paragraph in paragraphs:
-            if not looks_like(lang, paragraph, own, english):
-                dropped += 1
-                continue
-            for s in sentences(paragraph):
-                if acceptable(s) and s not in seen:
-                    seen.add(s)
-                    lines.append(s)
+        for package, locale, paragraphs in sources:
+            before = len(lines)
+            for paragraph in paragraphs:
+                if not looks_like(lang, paragraph, own, english):
+                    dropped += 1
+                    continue
+                for s in sentences(paragraph):
+                    if acceptable(s) and s not in seen:
+                        seen.add(s)
+                        lines.append(s)
+            counts.append((package, locale, len(lines) - before))
+        if not lines:
+            print(f"{lang}: no running text in these packages", file=sys.stderr)
+            continue
+        (out / f"{lang}.sources.tsv").write_text(
+            "package\tlocale\tsentences\n" + "".join(f"{p}\t{loc}\t{n}\n" for p, loc, n in counts),
+            encoding="utf-8",
+        )
         (out / f"{lang}.txt").write_text("".join(f"{s}\n" for s in lines), encoding="utf-8")
         chars = sum(len(s) + 1 for s in lines)
         print(

@@ -3,7 +3,9 @@
 # whoever rebuilds the packs (never at build, run or CI time); the text is not committed.
 #
 #   OUT/<lang>.txt    one sentence a line, NFC (scripts/extract_corpus_text.py), for
-#                     `inkjot lm build --text`, for en de fr es it pt pl
+#                     `inkjot lm build --pairs-text` (the packs' word pairs) and `--text`, for
+#                     the 19 pack languages the two packages have (not Slovak)
+#   OUT/<lang>.sources.tsv  the sentences each package and locale gave (for the pack's LICENSE)
 #   OUT/SOURCES.tsv   package, version and licence of each source
 #   OUT/en-pairs.txt  English running text for the word pairs of the English pack
 #                     (`inkjot lm build --pairs-text`): the State of the Union addresses from
