@@ -7,8 +7,10 @@
 #   decoder.json    beam-search settings (written only when missing, so tuned values stay),
 #                   then sealed with the checksum of the LM file + itself (scripts/seal.py)
 #   LICENSE         the sources' licences and attribution (CC BY-SA 4.0 for the LM)
-# English (compact format) also gets a word-pair table in lm.bin (`--pairs-text`, 11,000 pairs
-# from $CORPORA/en-pairs.txt, the State of the Union addresses; models/README.md "Word pairs").
+# In the compact format each pack also gets a word-pair table in lm.bin (`--pairs-text`: the
+# most frequent pairs the bytes left under MAX_BYTES hold), from running text: English from
+# $CORPORA/en-pairs.txt (the State of the Union addresses), the others from $CORPORA/<lang>.txt
+# (desktop and system documentation); Slovak has no running text (models/README.md "Word pairs").
 #
 # Usage: scripts/build_language_packs.sh [LANG...]    (default: the 20 languages of LANGS below)
 #        LM_FORMAT=compact scripts/build_language_packs.sh    (lm.bin; MAX_NGRAMS=N to override)
@@ -31,7 +33,9 @@ ORDER=6               # n-gram order
 TEXT_WEIGHT=100       # weight of a text line against a word of count 1 (after the 0.75 power)
 CASE_PRIOR=1,0.5,0.1  # pseudo-counts lower,Capitalized,UPPER of each listed word's case forms
 HELDOUT=0.05          # text lines held out of the evaluation build
-PAIRS=11000           # English word pairs (5 bytes each: the 270,000 n-grams and these fill 2,000,000 bytes)
+PAIRS=30000           # at most this many word pairs (5 bytes each), the most frequent ...
+MAX_BYTES=2000000     # ... that fit with the LM in this many bytes (English: about 11,000)
+NO_TEXT=" sk "        # languages without running text in scripts/fetch_corpora.sh's sources
 CORPORA="${CORPORA:-target/corpora}"
 # LM file format: fst (lm.fst, the interchange format) or compact (lm.bin, quantized costs).
 LM_FORMAT=${LM_FORMAT:-compact}
@@ -93,45 +97,23 @@ for lang in "${LANGS[@]}"; do
     build=("$BIN" lm build --words "$tmp/$lang.tsv" --order "$ORDER" --max-ngrams "$MAX_NGRAMS")
   fi
   pairs_text=""
-  if [ "$lang" = en ] && [ "$LM_FORMAT" = compact ]; then
-    pairs_text="$CORPORA/en-pairs.txt"
+  if [ "$LM_FORMAT" = compact ] && [[ "$NO_TEXT" != *" $lang "* ]]; then
+    pairs_text="$CORPORA/$lang.txt"
+    [ "$lang" != en ] || pairs_text="$CORPORA/en-pairs.txt"
     if [ ! -s "$pairs_text" ]; then
-      echo "English needs the running text at $pairs_text for its word pairs: run scripts/fetch_corpora.sh first" >&2
+      echo "$lang needs the running text at $pairs_text for its word pairs: run scripts/fetch_corpora.sh first" >&2
       exit 1
     fi
-    build+=(--pairs-text "$pairs_text" --max-pairs "$PAIRS" --pair-min-count 2)
+    build+=(--pairs-text "$pairs_text" --max-pairs "$PAIRS" --pair-min-count 2 --max-bytes "$MAX_BYTES")
   fi
   "${build[@]}" --format "$LM_FORMAT" --out "$dir/$LM_FILE" > "$dir/lm-build.json"
   rm -f "$dir/$OTHER"   # a pack holds one LM file
-  if [ "$TEXT" = 1 ] || [ ${#spell[@]} -gt 0 ]; then
-  {
-    cat "$tmp/$lang.tsv.LICENSE"
-    echo
-    if [ "$TEXT" = 1 ]; then
-      echo "Running text ($(wc -l < "$text") sentences) from these Debian packages:"
-    else
-      echo "The ß spellings come from running text ($(wc -l < "$text") sentences) of these Debian packages:"
-    fi
-    tail -n +2 "$CORPORA/SOURCES.tsv" | while IFS=$'\t' read -r package version licence; do
-      echo "- $package $version: $licence"
-    done
-    cat <<'TEXT'
-  gnome-user-docs: the GNOME desktop help (/usr/share/help/<locale>/gnome-help), Copyright (C)
-  2010-2014 Shaun McCance and the GNOME documentation and translation teams,
-  https://creativecommons.org/licenses/by-sa/3.0/.
-  debian-handbook: "The Debian Administrator's Handbook", Raphaël Hertzog and Roland Mas, and
-  its translators, https://debian-handbook.info/, dual-licensed GPL-2+ / CC BY-SA 3.0; used
-  here under CC BY-SA 3.0.
-
-Combined: the LM (lm.fst or lm.bin) is an adaptation of all these works. CC BY-SA 3.0 lets adaptations be
-shared under a later version with the same elements, so the LM is shared under CC BY-SA 4.0
-(https://creativecommons.org/licenses/by-sa/4.0/), with the attributions above.
-TEXT
-  } > "$dir/LICENSE"
-  else
-    cp "$tmp/$lang.tsv.LICENSE" "$dir/LICENSE"
+  docs_text=0   # the pack holds something from the documentation text (ß spellings, pairs, counts)
+  if [ "$TEXT" = 1 ] || [ ${#spell[@]} -gt 0 ] || { [ -n "$pairs_text" ] && [ "$lang" != en ]; }; then
+    docs_text=1
   fi
-  if [ -n "$pairs_text" ]; then
+  cp "$tmp/$lang.tsv.LICENSE" "$dir/LICENSE"
+  if [ "$lang" = en ] && [ -n "$pairs_text" ]; then
     cat >> "$dir/LICENSE" <<TEXT
 
 The word pairs in lm.bin come from running text: the State of the Union addresses from 1900 on
@@ -141,6 +123,44 @@ addresses are works of the United States Government and have no copyright protec
 law; the package's data files are under the Open Data Commons Public Domain Dedication & License
 1.0 and their contents under CC0 1.0.
 TEXT
+  fi
+  if [ "$docs_text" = 1 ]; then
+  {
+    echo
+    uses=()
+    [ "$TEXT" = 1 ] && uses+=("the LM's counts")
+    [ ${#spell[@]} -gt 0 ] && uses+=("the ß spellings")
+    [ -n "$pairs_text" ] && [ "$lang" != en ] && uses+=("the word pairs in lm.bin")
+    joined="${uses[0]}"
+    [ ${#uses[@]} -lt 2 ] || joined="$(printf '%s, ' "${uses[@]:0:${#uses[@]}-1}")"
+    [ ${#uses[@]} -lt 2 ] || joined="${joined%, } and ${uses[-1]}"
+    echo "Running text ($(wc -l < "$text") sentences) for $joined, from these Debian packages:"
+    tail -n +2 "$CORPORA/SOURCES.tsv" | while IFS=$'\t' read -r package version licence; do
+      locales=$(awk -F'\t' -v p="$package" 'NR > 1 && $1 == p && $3 > 0 { printf "%s%s (%s sentences)", sep, $2, $3; sep = ", " }' "$CORPORA/$lang.sources.tsv")
+      [ -n "$locales" ] || continue
+      echo "- $package $version, locale $locales: $licence"
+      case "$package" in
+        gnome-user-docs) cat <<'TEXT'
+  The GNOME desktop help (/usr/share/help/<locale>/gnome-help), Copyright (C) 2010-2014 Shaun
+  McCance and the GNOME documentation and translation teams,
+  https://creativecommons.org/licenses/by-sa/3.0/.
+TEXT
+          ;;
+        debian-handbook) cat <<'TEXT'
+  "The Debian Administrator's Handbook", Raphaël Hertzog and Roland Mas, and its translators,
+  https://debian-handbook.info/, dual-licensed GPL-2+ / CC BY-SA 3.0; used here under
+  CC BY-SA 3.0.
+TEXT
+          ;;
+      esac
+    done
+    cat <<'TEXT'
+
+Combined: the LM (lm.fst or lm.bin) is an adaptation of all these works. CC BY-SA 3.0 lets adaptations be
+shared under a later version with the same elements, so the LM is shared under CC BY-SA 4.0
+(https://creativecommons.org/licenses/by-sa/4.0/), with the attributions above.
+TEXT
+  } >> "$dir/LICENSE"
   fi
   if [ ! -f "$dir/decoder.json" ]; then
     # A new pack starts from the English pack's jointly tuned settings (scripts/tune_decoder.py

@@ -240,14 +240,34 @@ mod tests {
         assert!(pairs.score_words("interest", "rates") > 2.0);
         assert_eq!(pairs.score_words("states", "united"), 0.0);
         assert!(pack.config.word_pair_weight > 0.0);
-        // The other packs have none (no running text of their languages is used for them).
-        assert!(
-            LanguagePack::load(pack_dir("de"))
-                .unwrap()
-                .lm
-                .word_pairs()
-                .is_none()
-        );
+    }
+
+    #[test]
+    fn every_pack_with_running_text_has_word_pairs() {
+        // The other packs' pairs come from their languages' documentation text.
+        for (lang, first, second) in [
+            ("de", "zum", "Beispiel"),
+            ("fr", "par", "exemple"),
+            ("es", "por", "ejemplo"),
+        ] {
+            let pack = LanguagePack::load(pack_dir(lang)).unwrap();
+            let pairs = pack.lm.word_pairs().expect(lang);
+            assert!(pairs.score_words(first, second) > 2.0, "{lang}");
+            assert_eq!(pairs.score_words(second, first), 0.0, "{lang}");
+            assert!(pack.config.word_pair_weight > 0.0, "{lang}");
+        }
+        for lang in [
+            "nl", "sv", "da", "nb", "fi", "cs", "hu", "ro", "hr", "sl", "tr", "ca",
+        ] {
+            let pack = LanguagePack::load(pack_dir(lang)).unwrap();
+            assert!(
+                pack.lm.word_pairs().is_some_and(|p| p.len() > 100),
+                "{lang}"
+            );
+        }
+        // Slovak has no running text, so no pairs.
+        let sk = LanguagePack::load(pack_dir("sk")).unwrap();
+        assert!(sk.lm.word_pairs().is_none());
     }
 
     #[test]

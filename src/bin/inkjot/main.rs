@@ -667,8 +667,8 @@ enum LmCommand {
         text_heldout: Option<f64>,
     },
     /// List the language packs `--lang` can name (from `--packs DIR`, else $INKJOT_MODELS, else
-    /// the embedded English pack): one JSON line each with its size, the characters its LM knows
-    /// and those of them the model cannot write.
+    /// the embedded English pack): one JSON line each with its size, its word pairs, the
+    /// characters its LM knows and those of them the model cannot write.
     List {
         /// Pack directory (a directory of `<code>/` packs).
         #[arg(long)]
@@ -809,6 +809,7 @@ fn cmd_lm(command: LmCommand) -> anyhow::Result<()> {
                     "order": pack.lm.order(),
                     "states": pack.lm.num_states(),
                     "arcs": pack.lm.num_arcs(),
+                    "word_pairs": pack.lm.word_pairs().map_or(0, |p| p.len()),
                     "characters": characters,
                     "not_in_model": unwritable,
                 });
