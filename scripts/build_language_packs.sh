@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds the language packs models/<lang>/ from the wordfreq word lists and running text:
-#   lm.fst          character 6-gram LM, cased, with digits and punctuation (OpenFST binary, see
-#                   src/decode/lm.rs), <= ~2 MB, or
-#   lm.bin          the same in the compact format (LM_FORMAT=compact, src/decode/lm_compact.rs)
+#   lm.bin          character 6-gram LM of the lowercase word list in the compact format
+#                   (src/decode/lm_compact.rs), <= 2,000,000 bytes with its word pairs, or
+#   lm.fst          the same LM in OpenFST binary (LM_FORMAT=fst, src/decode/lm.rs), no pairs;
+#                   TEXT=1 adds the running text to the LM's counts (cased, digits, punctuation)
 #   lm-build.json   the build report (sizes, pruning threshold)
 #   decoder.json    beam-search settings (written only when missing, so tuned values stay),
 #                   then sealed with the checksum of the LM file + itself (scripts/seal.py)
