@@ -983,10 +983,12 @@ pub fn build_from_files(job: &LmBuildJob, progress: &mut dyn FnMut(&str)) -> Res
                 .max_bytes
                 .filter(|&limit| bytes.len() > limit && pair_bytes > 0)
             {
-                // The pairs are appended after the LM: keep as many as the bytes left hold.
+                // The pairs are appended after the LM (`WordPairs::byte_len`: an 8-byte head and
+                // 5 bytes a pair): keep as many as the bytes left hold, or no table at all.
                 let lm_bytes = bytes.len() - pair_bytes;
                 let fit = limit.saturating_sub(lm_bytes + 8) / 5;
-                bytes = lm.with_word_pairs(make_pairs(fit)?).to_bytes(format)?;
+                let pairs = if fit == 0 { None } else { make_pairs(fit)? };
+                bytes = lm.with_word_pairs(pairs).to_bytes(format)?;
             }
             bytes
         }
@@ -1541,6 +1543,16 @@ mod tests {
         let e = build_from_files(&too_small, &mut |_| {}).unwrap_err();
         assert!(matches!(e, Error::InvalidArgument { .. }), "{e}");
         assert!(!too_small.out.exists());
+        // Room for the LM but not one pair: the LM is written without a table.
+        let bare = LmBuildJob {
+            out: dir.join("bare.bin"),
+            max_bytes: Some(report.bytes - 5 * report.word_pairs - 4),
+            ..with_pairs.clone()
+        };
+        let bare_report = build_from_files(&bare, &mut |_| {}).unwrap();
+        assert_eq!(bare_report.word_pairs, 0);
+        assert_eq!(bare_report.bytes, report.bytes - 5 * report.word_pairs - 8);
+        assert!(CharLm::load(&bare.out).unwrap().word_pairs().is_none());
         let fst_pairs = LmBuildJob {
             word_pairs: Some(pairs),
             ..job.clone()
