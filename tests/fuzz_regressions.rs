@@ -228,6 +228,39 @@ fn candidate_shares_sum_to_one_with_huge_raw_scores() {
     assert!((total - 1.0).abs() < 1e-4, "{candidates:?}");
 }
 
+/// load_pack: a compact LM from fuzzed bytes made one path impossible (score -inf), and the
+/// fifth candidate came back with score -inf and confidence 0 ("BR" after "BroWn", "foX", ...).
+/// Impossible hypotheses are now left out of the list.
+#[test]
+fn an_impossible_hypothesis_is_not_a_candidate() {
+    let input = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/fuzz/load_pack-impossible-candidate.bin"
+    ))
+    .unwrap();
+    let len = usize::from(u16::from_le_bytes([input[0], input[1]]));
+    let json = String::from_utf8_lossy(&input[2..2 + len]);
+    let lm = &input[2 + len..];
+    let json = inkjot::checksum::seal_decoder_json(lm, &json).unwrap();
+    let pack = LanguagePack::from_bytes(lm, &json).unwrap();
+    let recognizer = tiny();
+    let decoder = pack.decoder(recognizer.model().alphabet()).unwrap();
+    let rows: Vec<[f32; FEATURE_DIM]> = (0..6)
+        .map(|i| std::array::from_fn(|j| ((i * 11 + j) as f32 * 0.61).cos()))
+        .collect();
+    let logprobs = recognizer.model().forward(&rows);
+    let candidates = decoder.decode_top(&logprobs, "pre ", 5).unwrap();
+    assert!(!candidates.is_empty() && candidates.len() <= 5);
+    assert!(
+        candidates
+            .iter()
+            .all(|c| c.score.is_finite() && c.confidence > 0.0),
+        "{candidates:?}"
+    );
+    let total: f64 = candidates.iter().map(|c| f64::from(c.score).exp()).sum();
+    assert!((total - 1.0).abs() < 1e-4, "{candidates:?}");
+}
+
 /// fit: an ink whose extent is subnormal (8e-317 wide, flat) with an invalid (subnormal) writing
 /// area fell back to its own height, whose reciprocal overflowed: 0 * inf gave NaN points. A
 /// subnormal extent now normalizes like a dot.

@@ -383,7 +383,12 @@ pub fn beam_search(
     Ok(to_candidates(hypotheses))
 }
 
-fn to_candidates(hypotheses: Vec<Hypothesis>) -> Vec<Candidate> {
+fn to_candidates(mut hypotheses: Vec<Hypothesis>) -> Vec<Candidate> {
+    // A hypothesis of score -inf (an LM file can make a path impossible) has no share of the
+    // list: it is left out, unless every hypothesis is one (then they tie).
+    if hypotheses.iter().any(|h| h.score > f32::NEG_INFINITY) {
+        hypotheses.retain(|h| h.score > f32::NEG_INFINITY);
+    }
     // Shares are taken relative to the best score: a log-sum-exp of large raw scores (an LM with
     // negative costs can give 1e30) rounds to the score itself in f32, and every share became 1.
     // An infinite best score (inf - inf) counts as a tie with it.
