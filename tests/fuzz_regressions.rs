@@ -193,21 +193,19 @@ fn model_with_a_nan_bias_or_huge_weights_is_rejected() {
     );
 }
 
-/// load_pack: a pack whose LM (from fuzzed bytes) has large negative costs gave raw beam scores
-/// so large that their log-sum-exp rounded to each score in f32: five candidates all scored 0,
-/// shares summing to 5. Shares are now taken relative to the best score.
-#[test]
-fn candidate_shares_sum_to_one_with_huge_raw_scores() {
-    let input = std::fs::read(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/fuzz/load_pack-huge-scores.bin"
-    ))
+/// Replays a `load_pack` fuzz input (a u16 length, decoder.json, then the LM file) as the target
+/// does: the settings sealed here, so that the LM itself (not the missing checksum) is what is
+/// exercised, and six rows of the tiny model's output decoded with pre-context "pre ".
+fn decode_load_pack_input(fixture: &str) -> Vec<inkjot::Candidate> {
+    let input = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/fuzz")
+            .join(fixture),
+    )
     .unwrap();
-    // The load_pack target's format: a u16 length, decoder.json, then lm.fst.
     let len = usize::from(u16::from_le_bytes([input[0], input[1]]));
     let json = String::from_utf8_lossy(&input[2..2 + len]);
     let lm = &input[2 + len..];
-    // Sealed here, so that the LM itself (not the missing checksum) is what is exercised.
     let json = inkjot::checksum::seal_decoder_json(lm, &json).unwrap();
     let pack = LanguagePack::from_bytes(lm, &json).unwrap();
     let recognizer = tiny();
@@ -216,7 +214,15 @@ fn candidate_shares_sum_to_one_with_huge_raw_scores() {
         .map(|i| std::array::from_fn(|j| ((i * 11 + j) as f32 * 0.61).cos()))
         .collect();
     let logprobs = recognizer.model().forward(&rows);
-    let candidates = decoder.decode_top(&logprobs, "pre ", 5).unwrap();
+    decoder.decode_top(&logprobs, "pre ", 5).unwrap()
+}
+
+/// load_pack: a pack whose LM (from fuzzed bytes) has large negative costs gave raw beam scores
+/// so large that their log-sum-exp rounded to each score in f32: five candidates all scored 0,
+/// shares summing to 5. Shares are now taken relative to the best score.
+#[test]
+fn candidate_shares_sum_to_one_with_huge_raw_scores() {
+    let candidates = decode_load_pack_input("load_pack-huge-scores.bin");
     assert_eq!(candidates.len(), 5);
     assert!(
         candidates
@@ -233,23 +239,7 @@ fn candidate_shares_sum_to_one_with_huge_raw_scores() {
 /// Impossible hypotheses are now left out of the list.
 #[test]
 fn an_impossible_hypothesis_is_not_a_candidate() {
-    let input = std::fs::read(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/fuzz/load_pack-impossible-candidate.bin"
-    ))
-    .unwrap();
-    let len = usize::from(u16::from_le_bytes([input[0], input[1]]));
-    let json = String::from_utf8_lossy(&input[2..2 + len]);
-    let lm = &input[2 + len..];
-    let json = inkjot::checksum::seal_decoder_json(lm, &json).unwrap();
-    let pack = LanguagePack::from_bytes(lm, &json).unwrap();
-    let recognizer = tiny();
-    let decoder = pack.decoder(recognizer.model().alphabet()).unwrap();
-    let rows: Vec<[f32; FEATURE_DIM]> = (0..6)
-        .map(|i| std::array::from_fn(|j| ((i * 11 + j) as f32 * 0.61).cos()))
-        .collect();
-    let logprobs = recognizer.model().forward(&rows);
-    let candidates = decoder.decode_top(&logprobs, "pre ", 5).unwrap();
+    let candidates = decode_load_pack_input("load_pack-impossible-candidate.bin");
     assert!(!candidates.is_empty() && candidates.len() <= 5);
     assert!(
         candidates
